@@ -1,0 +1,180 @@
+package io.portal.cli;
+
+import com.google.protobuf.ByteString;
+import io.portal.client.Entry;
+import io.portal.client.PortalClient;
+import io.portal.client.PortalException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * The command-line client. Keys and values are taken and printed as UTF-8 text.
+ *
+ * <pre>
+ * java -jar portal.jar cli [--host H] [--port P] [--timeout MS] ping | set KEY VALUE | get KEY | del KEY
+ * </pre>
+ */
+@Command(name = "portal cli", mixinStandardHelpOptions = true, description = "Talk to a Portal server.",
+    subcommands = {Cli.Ping.class, Cli.Set.class, Cli.Get.class, Cli.Del.class},
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {"0:success", "1:key not found (get, del)", "2:error (message on stderr)"})
+public final class Cli implements Callable<Integer> {
+  static final int OK = 0;
+  static final int NOT_FOUND = 1;
+  static final int ERROR = 2;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1", description = "server host (default: ${DEFAULT-VALUE})")
+  String host;
+
+  @Option(names = "--port", defaultValue = "7777", description = "server port (default: ${DEFAULT-VALUE})")
+  int port;
+
+  @Option(names = "--timeout", defaultValue = "5000", description = "request timeout in ms (default: ${DEFAULT-VALUE})")
+  long timeoutMillis;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  /** Runs the CLI with {@code args}; returns the exit status. Output goes to stdout and stderr. */
+  public static int run(String... args) {
+    return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+  }
+
+  /** Runs the CLI writing to the given streams; tests use this. */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine commandLine = new CommandLine(new Cli());
+    commandLine.setOut(out);
+    commandLine.setErr(err);
+    commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      err.println("error: " + e.getMessage());
+      return ERROR;
+    });
+    commandLine.setParameterExceptionHandler((e, args2) -> {
+      err.println("error: " + e.getMessage());
+      e.getCommandLine().usage(err);
+      return ERROR;
+    });
+    return commandLine.execute(args);
+  }
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return ERROR;
+  }
+
+  /** Connects, runs {@code action}, closes; a Portal error becomes exit status 2 with its code on stderr. */
+  int withClient(ClientAction action) {
+    PortalClient.Options options = PortalClient.Options.defaults()
+        .withRequestTimeout(Duration.ofMillis(timeoutMillis));
+    try (PortalClient client = PortalClient.connect(host, port, options)) {
+      return action.run(client);
+    } catch (PortalException e) {
+      spec.commandLine().getErr().println("error: " + e.getMessage());
+      return ERROR;
+    }
+  }
+
+  @FunctionalInterface
+  interface ClientAction {
+    int run(PortalClient client);
+  }
+
+  static ByteString utf8(String text) {
+    return ByteString.copyFromUtf8(text);
+  }
+
+  @Command(name = "ping", description = "Check that the server answers; prints PONG and the round trip.")
+  static final class Ping implements Callable<Integer> {
+    @ParentCommand
+    Cli parent;
+
+    @Override
+    public Integer call() {
+      return parent.withClient(client -> {
+        long start = System.nanoTime();
+        client.ping(ByteString.EMPTY);
+        long micros = (System.nanoTime() - start) / 1000;
+        parent.spec.commandLine().getOut().printf("PONG %d.%03d ms%n", micros / 1000, micros % 1000);
+        return OK;
+      });
+    }
+  }
+
+  @Command(name = "set", description = "Write VALUE under KEY; prints the key's new version.")
+  static final class Set implements Callable<Integer> {
+    @ParentCommand
+    Cli parent;
+
+    @Parameters(index = "0", paramLabel = "KEY")
+    String key;
+
+    @Parameters(index = "1", paramLabel = "VALUE")
+    String value;
+
+    @Override
+    public Integer call() {
+      return parent.withClient(client -> {
+        long version = client.set(utf8(key), utf8(value));
+        parent.spec.commandLine().getOut().println("OK version " + version);
+        return OK;
+      });
+    }
+  }
+
+  @Command(name = "get", description = "Print the value of KEY (exit 1 when absent).")
+  static final class Get implements Callable<Integer> {
+    @ParentCommand
+    Cli parent;
+
+    @Parameters(index = "0", paramLabel = "KEY")
+    String key;
+
+    @Option(names = {"-v", "--version-info"}, description = "also print the key's version on a second line")
+    boolean showVersion;
+
+    @Override
+    public Integer call() {
+      return parent.withClient(client -> {
+        Optional<Entry> entry = client.get(utf8(key));
+        if (entry.isEmpty()) {
+          parent.spec.commandLine().getErr().println("(not found) " + key);
+          return NOT_FOUND;
+        }
+        parent.spec.commandLine().getOut().println(entry.get().value().toStringUtf8());
+        if (showVersion) {
+          parent.spec.commandLine().getOut().println("version " + entry.get().version());
+        }
+        return OK;
+      });
+    }
+  }
+
+  @Command(name = "del", description = "Delete KEY (exit 1 when it did not exist).")
+  static final class Del implements Callable<Integer> {
+    @ParentCommand
+    Cli parent;
+
+    @Parameters(index = "0", paramLabel = "KEY")
+    String key;
+
+    @Override
+    public Integer call() {
+      return parent.withClient(client -> {
+        if (!client.delete(utf8(key))) {
+          parent.spec.commandLine().getErr().println("(not found) " + key);
+          return NOT_FOUND;
+        }
+        parent.spec.commandLine().getOut().println("deleted");
+        return OK;
+      });
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package io.portal.connection;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Counters for the connection layer, one instance per server, shared by its connection actors. Every field may be
+ * read from any thread; values only grow except {@link #live()}.
+ */
+public final class ConnectionMetrics {
+  final AtomicLong live = new AtomicLong();
+  final AtomicLong accepted = new AtomicLong();
+  final AtomicLong rejectedTooMany = new AtomicLong();
+  final AtomicLong closedOutboundHard = new AtomicLong();
+  final AtomicLong closedOutboundSoft = new AtomicLong();
+  final AtomicLong closedIdle = new AtomicLong();
+  final AtomicLong frameErrors = new AtomicLong();
+  final AtomicLong requests = new AtomicLong();
+
+  /** Connections open right now. */
+  public long live() {
+    return live.get();
+  }
+
+  /** Connections accepted since start (rejected ones not included). */
+  public long accepted() {
+    return accepted.get();
+  }
+
+  /** Connections refused with TOO_MANY_CONNECTIONS. */
+  public long rejectedTooMany() {
+    return rejectedTooMany.get();
+  }
+
+  /** Connections closed because the bytes held for them exceeded the outbound hard limit. */
+  public long closedOutboundHard() {
+    return closedOutboundHard.get();
+  }
+
+  /** Connections closed because the bytes held for them stayed over the soft limit for too long. */
+  public long closedOutboundSoft() {
+    return closedOutboundSoft.get();
+  }
+
+  /** Connections closed by the idle timer. */
+  public long closedIdle() {
+    return closedIdle.get();
+  }
+
+  /** Frames answered with a framing error (malformed, too large, unknown type). */
+  public long frameErrors() {
+    return frameErrors.get();
+  }
+
+  /** Requests handled, errors included. */
+  public long requests() {
+    return requests.get();
+  }
+
+  @Override
+  public String toString() {
+    return "live=" + live() + " accepted=" + accepted() + " rejectedTooMany=" + rejectedTooMany()
+        + " closedOutboundHard=" + closedOutboundHard() + " closedOutboundSoft=" + closedOutboundSoft()
+        + " closedIdle=" + closedIdle() + " frameErrors=" + frameErrors() + " requests=" + requests();
+  }
+}

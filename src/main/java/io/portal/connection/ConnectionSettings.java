@@ -1,0 +1,88 @@
+package io.portal.connection;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import java.time.Duration;
+
+/**
+ * Per-connection limits, read once from {@code portal.connection}, {@code portal.protocol} and
+ * {@code portal.server.idle-timeout}. Every field is documented in reference.conf.
+ *
+ * @param maxInFlight          requests read but not yet answered before the connection stops reading
+ * @param outboundHardLimit    bytes held for the client above which the connection is closed at once
+ * @param outboundSoftLimit    bytes held for the client that, if exceeded for {@code outboundSoftDuration}, close it
+ * @param outboundSoftDuration how long the soft limit may be exceeded continuously
+ * @param writeBatchBytes      responses are coalesced into socket writes of up to this many bytes
+ * @param idleTimeout          a connection that sends nothing for this long is closed; {@link Duration#ZERO} = never
+ * @param closeTimeout         how long a graceful close may wait for the client to take its last responses
+ * @param maxPayloadBytes      largest frame payload accepted
+ * @param maxKeyBytes          largest key accepted
+ */
+public record ConnectionSettings(
+    int maxInFlight,
+    long outboundHardLimit,
+    long outboundSoftLimit,
+    Duration outboundSoftDuration,
+    int writeBatchBytes,
+    Duration idleTimeout,
+    Duration closeTimeout,
+    int maxPayloadBytes,
+    int maxKeyBytes) {
+
+  /** Reads the settings from the root config (paths start with {@code portal.}); names the setting on error. */
+  public static ConnectionSettings fromConfig(Config config) {
+    Config c = config.getConfig("portal.connection");
+    long hard = positiveBytes(config, "portal.connection.outbound-hard-limit");
+    long soft = positiveBytes(config, "portal.connection.outbound-soft-limit");
+    if (soft > hard) {
+      throw new ConfigException.BadValue("portal.connection.outbound-soft-limit",
+          "soft limit " + soft + " bytes exceeds the hard limit " + hard + " bytes");
+    }
+    return new ConnectionSettings(
+        positiveInt(config, "portal.connection.max-in-flight"),
+        hard,
+        soft,
+        positiveDuration(config, "portal.connection.outbound-soft-duration"),
+        (int) Math.min(Integer.MAX_VALUE, positiveBytes(config, "portal.connection.write-batch-bytes")),
+        durationOrOff(config, "portal.server.idle-timeout"),
+        positiveDuration(config, "portal.connection.close-timeout"),
+        boundedInt(config, "portal.protocol.max-payload-bytes", 1, Integer.MAX_VALUE - 8),
+        boundedInt(config, "portal.protocol.max-key-bytes", 1, Integer.MAX_VALUE));
+  }
+
+  static int positiveInt(Config config, String path) {
+    return boundedInt(config, path, 1, Integer.MAX_VALUE);
+  }
+
+  static int boundedInt(Config config, String path, int min, int max) {
+    long value = config.getLong(path);
+    if (value < min || value > max) {
+      throw new ConfigException.BadValue(path, value + " is outside " + min + ".." + max);
+    }
+    return (int) value;
+  }
+
+  static long positiveBytes(Config config, String path) {
+    long value = config.getBytes(path);
+    if (value < 1) {
+      throw new ConfigException.BadValue(path, value + " bytes must be at least 1");
+    }
+    return value;
+  }
+
+  static Duration positiveDuration(Config config, String path) {
+    Duration value = config.getDuration(path);
+    if (value.isNegative() || value.isZero()) {
+      throw new ConfigException.BadValue(path, value + " must be positive");
+    }
+    return value;
+  }
+
+  /** A duration, or {@link Duration#ZERO} when the setting is the word {@code off}. */
+  static Duration durationOrOff(Config config, String path) {
+    if ("off".equalsIgnoreCase(config.getValue(path).unwrapped().toString())) {
+      return Duration.ZERO;
+    }
+    return positiveDuration(config, path);
+  }
+}

@@ -1,0 +1,46 @@
+package io.portal.server;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import java.io.File;
+
+/**
+ * Finds the configuration the way the README says: {@code -Dconfig.file=F} when given, else
+ * {@code conf/application.conf} in the working directory when present, over the bundled reference.conf defaults;
+ * {@code -Dpath=value} system properties override everything.
+ */
+public final class ConfigLoader {
+  static final String DEFAULT_FILE = "conf/application.conf";
+  static final String PEKKO_SETTINGS = "portal-pekko.conf";
+
+  private ConfigLoader() {
+  }
+
+  /** A loaded configuration and where it came from, for the ready log line. */
+  public record Loaded(Config config, String source) {
+  }
+
+  /** Loads it; a missing explicit file or a syntax error throws a {@link ConfigException} naming the file. */
+  public static Loaded load() {
+    ConfigFactory.invalidateCaches();
+    String explicit = System.getProperty("config.file");
+    File file = explicit != null ? new File(explicit) : new File(DEFAULT_FILE);
+    if (explicit == null && !file.isFile()) {
+      return new Loaded(resolve(ConfigFactory.empty()), "defaults (no " + DEFAULT_FILE + ")");
+    }
+    Config parsed = ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false));
+    return new Loaded(resolve(parsed), file.getPath());
+  }
+
+  /**
+   * The full configuration for {@code userConfig}: system properties over it, over Portal's Pekko settings
+   * ({@code portal-pekko.conf}), over every reference.conf. Tests build their configuration with this too.
+   */
+  public static Config resolve(Config userConfig) {
+    Config pekkoSettings = ConfigFactory.parseResources(ConfigLoader.class, "/" + PEKKO_SETTINGS,
+        ConfigParseOptions.defaults().setAllowMissing(false));
+    return ConfigFactory.load(userConfig.withFallback(pekkoSettings));
+  }
+}

@@ -1,0 +1,124 @@
+package io.portal.server;
+
+import io.portal.connection.ConnectionManager;
+import io.portal.connection.ConnectionMetrics;
+import io.portal.connection.RequestHandler;
+import io.portal.store.KvStore;
+import io.portal.store.MemoryKvStore;
+import io.portal.transport.TcpTransport;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.SpawnProtocol;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Portal server: store, connection manager and TCP listener in one actor system whose guardian speaks
+ * {@link SpawnProtocol}. Shutdown goes through the system's CoordinatedShutdown: unbind, drain connections, stop.
+ */
+public final class PortalServer {
+  private static final Logger LOG = LoggerFactory.getLogger(PortalServer.class);
+  private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(10);
+
+  private final ActorSystem<SpawnProtocol.Command> system;
+  private final TcpTransport.Binding binding;
+  private final ConnectionMetrics metrics;
+  private final String nodeId;
+
+  private PortalServer(ActorSystem<SpawnProtocol.Command> system, TcpTransport.Binding binding,
+      ConnectionMetrics metrics, String nodeId) {
+    this.system = system;
+    this.binding = binding;
+    this.metrics = metrics;
+    this.nodeId = nodeId;
+  }
+
+  /**
+   * Starts a server in {@code system}. Blocks while the actors are spawned; completes when the port is bound.
+   * Call from outside the actor system (main or a test).
+   */
+  public static CompletionStage<PortalServer> start(ActorSystem<SpawnProtocol.Command> system,
+      ServerSettings settings) {
+    KvStore store = MemoryKvStore.start(new MemoryKvStore.Spawner() {
+      @Override
+      public <T> ActorRef<T> spawn(Behavior<T> behavior, String name) {
+        return PortalServer.spawn(system, behavior, "store-" + name);
+      }
+    }, settings.partitions(), system.scheduler(), settings.requestTimeout());
+
+    ConnectionMetrics metrics = new ConnectionMetrics();
+    // with port 0 the default node id (the bound address) is known only once bound; no request comes before that
+    AtomicReference<String> nodeId = new AtomicReference<>(settings.nodeId());
+    RequestHandler handler = new RequestHandler(store, settings.connection().maxKeyBytes(), Version.current(),
+        nodeId::get);
+    ActorRef<ConnectionManager.Command> manager = spawn(system,
+        ConnectionManager.create(settings.connection(), settings.maxConnections(), handler, metrics), "connections");
+    return TcpTransport.bind(system, settings.host(), settings.port(), settings.backlog(),
+            remote -> AskPattern.<ConnectionManager.Command, Flow<ByteString, ByteString, NotUsed>>ask(manager,
+                replyTo -> new ConnectionManager.Accept(remote, replyTo), SETUP_TIMEOUT, system.scheduler()))
+        .thenApply(binding -> {
+          if (nodeId.get().isEmpty()) {
+            nodeId.set(settings.host() + ":" + binding.localAddress().getPort());
+          }
+          PortalServer server = new PortalServer(system, binding, metrics, nodeId.get());
+          server.registerShutdown(manager);
+          return server;
+        });
+  }
+
+  private void registerShutdown(ActorRef<ConnectionManager.Command> manager) {
+    CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+    Duration drainTimeout = Duration.ofMillis(shutdown.timeout(CoordinatedShutdown.PhaseServiceRequestsDone()).toMillis());
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "portal-unbind", (Supplier<CompletionStage<Done>>)
+        binding::unbind);
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "portal-drain-connections",
+        (Supplier<CompletionStage<Done>>) () -> AskPattern.<ConnectionManager.Command, Done>ask(manager,
+            ConnectionManager.DrainAll::new, drainTimeout, system.scheduler()));
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "portal-report", (Supplier<CompletionStage<Done>>) () -> {
+      LOG.info("Portal stopped; connections: {}", metrics);
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
+  }
+
+  private static <T> ActorRef<T> spawn(ActorSystem<SpawnProtocol.Command> system, Behavior<T> behavior,
+      String name) {
+    return AskPattern.<SpawnProtocol.Command, ActorRef<T>>ask(system,
+            replyTo -> new SpawnProtocol.Spawn<>(behavior, name, Props.empty(), replyTo), SETUP_TIMEOUT,
+            system.scheduler())
+        .toCompletableFuture().join();
+  }
+
+  /** The address the server listens on. */
+  public InetSocketAddress address() {
+    return binding.localAddress();
+  }
+
+  /** Connection counters. */
+  public ConnectionMetrics metrics() {
+    return metrics;
+  }
+
+  /** The id HELLO reports. */
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /** Runs the graceful shutdown (unbind, drain, stop) and terminates the actor system. */
+  public CompletionStage<Done> shutdown() {
+    return CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
+  }
+}

@@ -1,0 +1,47 @@
+package io.portal.server;
+
+import com.typesafe.config.ConfigException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.SpawnProtocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code java -jar portal.jar [server]}: loads the configuration, starts the server, logs one INFO line when ready.
+ * SIGTERM runs the graceful shutdown through the JVM shutdown hook that CoordinatedShutdown installs.
+ * Exit status 2 for a bad setting, 1 when the server cannot start (for example the port is taken).
+ */
+public final class ServerMain {
+  private ServerMain() {
+  }
+
+  public static void run() {
+    // touch SLF4J before Pekko starts, so its first log calls are not replayed with a warning
+    Logger log = LoggerFactory.getLogger(ServerMain.class);
+    ConfigLoader.Loaded loaded;
+    ServerSettings settings;
+    try {
+      loaded = ConfigLoader.load();
+      settings = ServerSettings.fromConfig(loaded.config());
+    } catch (ConfigException e) {
+      System.err.println("portal: invalid configuration: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    ActorSystem<SpawnProtocol.Command> system = ActorSystem.create(SpawnProtocol.create(), "portal", loaded.config());
+    try {
+      PortalServer server = PortalServer.start(system, settings).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      log.info("Portal {} ready on {}:{} (node {}, config {}, {} partitions in memory)", Version.current(),
+          server.address().getAddress().getHostAddress(), server.address().getPort(), server.nodeId(),
+          loaded.source(), settings.partitions());
+    } catch (Exception e) {
+      Throwable cause = e instanceof CompletionException || e.getCause() != null ? e.getCause() : e;
+      log.error("Portal could not start on {}:{}: {}", settings.host(), settings.port(), String.valueOf(cause));
+      system.terminate();
+      // Pekko's threads are not daemons: exit explicitly so a failed start never leaves a hung JVM
+      System.exit(1);
+    }
+  }
+}

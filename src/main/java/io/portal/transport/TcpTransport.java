@@ -1,0 +1,84 @@
+package io.portal.transport;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.io.Inet;
+import org.apache.pekko.io.TcpSO;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Binds a TCP port and serves every accepted socket with the flow a handler supplies. Half-close is on: when the
+ * handler's flow stops reading, the socket keeps draining what the client sends, and it closes only when the flow's
+ * outbound side finishes, so that responses already queued are still written (a fatal frame error, for example, is
+ * reported before the close). The handler answers
+ * asynchronously (connection setup may ask an actor); a handler that fails closes that one socket, never the
+ * listener.
+ */
+public final class TcpTransport {
+  private static final Logger LOG = LoggerFactory.getLogger(TcpTransport.class);
+  /** Sockets being set up at once; setup is a single actor ask, so this only bounds a burst of accepts. */
+  private static final int SETUP_PARALLELISM = 64;
+
+  private TcpTransport() {
+  }
+
+  /** A bound listener. */
+  public interface Binding {
+    /** The address actually bound (port 0 resolves to the chosen port). */
+    InetSocketAddress localAddress();
+
+    /** Stops accepting; open connections are not touched. Completes when the port is released. */
+    CompletionStage<Done> unbind();
+  }
+
+  /**
+   * Binds {@code host:port} (port 0 picks a free one).
+   *
+   * @param backlog TCP accept backlog
+   * @param handler called once per accepted socket with the client's address
+   * @return completes when the port is bound, or fails with the bind error
+   */
+  public static CompletionStage<Binding> bind(ActorSystem<?> system, String host, int port, int backlog,
+      Function<InetSocketAddress, CompletionStage<Flow<ByteString, ByteString, NotUsed>>> handler) {
+    Materializer materializer = Materializer.matFromSystem(system);
+    List<Inet.SocketOption> options = List.of(TcpSO.tcpNoDelay(true));
+    return Tcp.get(system)
+        .bind(host, port, backlog, options, true, Optional.<java.time.Duration>empty())
+        .mapAsyncUnordered(SETUP_PARALLELISM, connection -> handler.apply(connection.remoteAddress())
+            .handle((flow, failure) -> {
+              if (failure != null) {
+                LOG.error("setting up the connection from {} failed; closing it", connection.remoteAddress(), failure);
+                connection.handleWith(Flow.fromSinkAndSource(Sink.cancelled(), Source.empty()), materializer);
+              } else {
+                connection.handleWith(flow, materializer);
+              }
+              return Done.getInstance();
+            }))
+        .to(Sink.ignore())
+        .run(materializer)
+        .thenApply(binding -> new Binding() {
+          @Override
+          public InetSocketAddress localAddress() {
+            return binding.localAddress();
+          }
+
+          @Override
+          public CompletionStage<Done> unbind() {
+            return binding.unbind().thenApply(ignored -> Done.getInstance());
+          }
+        });
+  }
+}
