@@ -217,7 +217,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
             new Responded(seq, ok != null ? ok : ErrorMapper.toError(0, failure)));
       }
     }
-    if (!closing && inFlight() < settings.maxInFlight()) {
+    if (closing || inFlight() < settings.maxInFlight()) {
+      // once closing, frames are discarded unread, but the stream must keep moving for its end to arrive
       inboundAck.tell(StreamAck.ACK);
     } else {
       ackWithheld = true;
@@ -375,7 +376,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       timers.cancel(SoftLimitCheck.INSTANCE);
     }
     writeBatch();
-    if (ackWithheld && !closing && inFlight() < settings.maxInFlight() && inboundAck != null) {
+    if (ackWithheld && (closing || inFlight() < settings.maxInFlight()) && inboundAck != null) {
       ackWithheld = false;
       inboundAck.tell(StreamAck.ACK);
     }

@@ -1,0 +1,38 @@
+package io.portal.connection;
+
+import com.google.protobuf.ByteString;
+import io.portal.store.KvStore;
+import io.portal.store.Versioned;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** A store whose GETs stay pending until the test completes them, in any order it likes. */
+final class FakeStore implements KvStore {
+  final Map<String, CompletableFuture<Optional<Versioned>>> gets = new ConcurrentHashMap<>();
+
+  CompletableFuture<Optional<Versioned>> pending(String key) {
+    return gets.computeIfAbsent(key, k -> new CompletableFuture<>());
+  }
+
+  void answer(String key, String value, long version) {
+    pending(key).complete(Optional.of(new Versioned(ByteString.copyFromUtf8(value), version)));
+  }
+
+  @Override
+  public CompletionStage<Optional<Versioned>> get(ByteString key) {
+    return pending(key.toStringUtf8());
+  }
+
+  @Override
+  public CompletionStage<Long> set(ByteString key, ByteString value) {
+    return CompletableFuture.completedFuture(1L);
+  }
+
+  @Override
+  public CompletionStage<Boolean> delete(ByteString key) {
+    return CompletableFuture.completedFuture(false);
+  }
+}
