@@ -1,0 +1,70 @@
+package io.portal.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ServerSettingsTest {
+  private static ServerSettings settings(String overrides) {
+    return ServerSettings.fromConfig(ConfigLoader.resolve(ConfigFactory.parseString(overrides)));
+  }
+
+  @Test
+  void defaultsAreTheDocumentedOnes() {
+    ServerSettings s = settings("");
+    assertEquals("127.0.0.1", s.host());
+    assertEquals(7777, s.port());
+    assertEquals(10000, s.maxConnections());
+    assertEquals(64, s.partitions());
+    assertEquals(Duration.ofSeconds(5), s.requestTimeout());
+    assertEquals(1024, s.connection().maxInFlight());
+    assertEquals(32L << 20, s.connection().outboundHardLimit());
+    assertEquals(8L << 20, s.connection().outboundSoftLimit());
+    assertEquals(Duration.ofSeconds(60), s.connection().outboundSoftDuration());
+    assertEquals(Duration.ofMinutes(5), s.connection().idleTimeout());
+    assertEquals(1572864, s.connection().maxPayloadBytes());
+    assertEquals(4096, s.connection().maxKeyBytes());
+  }
+
+  @Test
+  void idleTimeoutOffDisablesIt() {
+    assertEquals(Duration.ZERO, settings("portal.server.idle-timeout = off").connection().idleTimeout());
+  }
+
+  @Test
+  void badValuesNameTheSetting() {
+    String port = assertThrows(ConfigException.class, () -> settings("portal.server.port = 70000")).getMessage();
+    assertTrue(port.contains("portal.server.port") && port.contains("70000 is outside 0..65535"), port);
+
+    String duration = assertThrows(ConfigException.class,
+        () -> settings("portal.store.request-timeout = soon")).getMessage();
+    assertTrue(duration.contains("portal.store.request-timeout"), duration);
+
+    String limits = assertThrows(ConfigException.class, () -> settings(
+        "portal.connection.outbound-soft-limit = 64MiB")).getMessage();
+    assertTrue(limits.contains("portal.connection.outbound-soft-limit")
+        && limits.contains("soft limit 67108864 bytes exceeds the hard limit 33554432 bytes"), limits);
+
+    String inFlight = assertThrows(ConfigException.class,
+        () -> settings("portal.connection.max-in-flight = 0")).getMessage();
+    assertTrue(inFlight.contains("portal.connection.max-in-flight") && inFlight.contains("0 is outside"), inFlight);
+  }
+
+  @Test
+  void systemPropertiesOverrideTheFile() {
+    System.setProperty("portal.store.partitions", "7");
+    try {
+      ConfigFactory.invalidateCaches();
+      assertEquals(7, settings("portal.store.partitions = 9").partitions());
+    } finally {
+      System.clearProperty("portal.store.partitions");
+      ConfigFactory.invalidateCaches();
+    }
+    assertEquals(9, settings("portal.store.partitions = 9").partitions());
+  }
+}
