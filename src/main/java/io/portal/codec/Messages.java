@@ -16,23 +16,51 @@ import io.portal.protocol.v1.PingResponse;
 import io.portal.protocol.v1.SetRequest;
 import io.portal.protocol.v1.SetResponse;
 import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Frame type numbers to protobuf messages and back. The numbers are {@link MessageType}'s; a response's type is its
  * request's type + 1, and {@code ERROR_RESPONSE} answers any request. Stateless; any thread may call it.
  */
 public final class Messages {
+  /** One row per message: its type number, its class, its parser, and whether a server reads it. */
+  private record Kind(MessageType type, Class<? extends MessageLite> messageClass,
+      Parser<? extends MessageLite> parser, boolean request) {
+  }
+
+  private static final List<Kind> KINDS = List.of(
+      new Kind(MessageType.PING_REQUEST, PingRequest.class, PingRequest.parser(), true),
+      new Kind(MessageType.PING_RESPONSE, PingResponse.class, PingResponse.parser(), false),
+      new Kind(MessageType.SET_REQUEST, SetRequest.class, SetRequest.parser(), true),
+      new Kind(MessageType.SET_RESPONSE, SetResponse.class, SetResponse.parser(), false),
+      new Kind(MessageType.GET_REQUEST, GetRequest.class, GetRequest.parser(), true),
+      new Kind(MessageType.GET_RESPONSE, GetResponse.class, GetResponse.parser(), false),
+      new Kind(MessageType.DELETE_REQUEST, DeleteRequest.class, DeleteRequest.parser(), true),
+      new Kind(MessageType.DELETE_RESPONSE, DeleteResponse.class, DeleteResponse.parser(), false),
+      new Kind(MessageType.HELLO_REQUEST, HelloRequest.class, HelloRequest.parser(), true),
+      new Kind(MessageType.HELLO_RESPONSE, HelloResponse.class, HelloResponse.parser(), false),
+      new Kind(MessageType.ERROR_RESPONSE, ErrorResponse.class, ErrorResponse.parser(), false));
+
+  private static final Map<Integer, Kind> BY_TYPE =
+      KINDS.stream().collect(Collectors.toUnmodifiableMap(k -> k.type().getNumber(), k -> k));
+  private static final Map<Class<?>, Kind> BY_CLASS =
+      KINDS.stream().collect(Collectors.toUnmodifiableMap(Kind::messageClass, k -> k));
+
   private Messages() {
   }
 
   /** True for the request types a server reads (PING, SET, GET, DELETE, HELLO). */
   public static boolean isRequestType(int type) {
-    return parserOf(type, true) != null;
+    Kind kind = BY_TYPE.get(type);
+    return kind != null && kind.request();
   }
 
   /** True for the response types a client reads, ERROR_RESPONSE included. */
   public static boolean isResponseType(int type) {
-    return parserOf(type, false) != null;
+    Kind kind = BY_TYPE.get(type);
+    return kind != null && !kind.request();
   }
 
   /**
@@ -52,33 +80,11 @@ public final class Messages {
 
   /** The frame type of a Portal message, request or response. */
   public static int typeOf(MessageLite message) {
-    MessageType type;
-    if (message instanceof PingRequest) {
-      type = MessageType.PING_REQUEST;
-    } else if (message instanceof PingResponse) {
-      type = MessageType.PING_RESPONSE;
-    } else if (message instanceof SetRequest) {
-      type = MessageType.SET_REQUEST;
-    } else if (message instanceof SetResponse) {
-      type = MessageType.SET_RESPONSE;
-    } else if (message instanceof GetRequest) {
-      type = MessageType.GET_REQUEST;
-    } else if (message instanceof GetResponse) {
-      type = MessageType.GET_RESPONSE;
-    } else if (message instanceof DeleteRequest) {
-      type = MessageType.DELETE_REQUEST;
-    } else if (message instanceof DeleteResponse) {
-      type = MessageType.DELETE_RESPONSE;
-    } else if (message instanceof HelloRequest) {
-      type = MessageType.HELLO_REQUEST;
-    } else if (message instanceof HelloResponse) {
-      type = MessageType.HELLO_RESPONSE;
-    } else if (message instanceof ErrorResponse) {
-      type = MessageType.ERROR_RESPONSE;
-    } else {
+    Kind kind = BY_CLASS.get(message.getClass());
+    if (kind == null) {
       throw new IllegalArgumentException("not a Portal message: " + message.getClass().getName());
     }
-    return type.getNumber();
+    return kind.type().getNumber();
   }
 
   /** Encodes a Portal message as a whole frame, its type taken from {@link #typeOf}. */
@@ -88,32 +94,11 @@ public final class Messages {
 
   private static MessageLite parse(int type, ByteBuffer payload, boolean request)
       throws InvalidProtocolBufferException {
-    Parser<? extends MessageLite> parser = parserOf(type, request);
-    if (parser == null) {
+    Kind kind = BY_TYPE.get(type);
+    if (kind == null || kind.request() != request) {
       throw new IllegalArgumentException(
           "message type " + type + " is not a " + (request ? "request" : "response") + " type");
     }
-    return parser.parseFrom(payload);
-  }
-
-  private static Parser<? extends MessageLite> parserOf(int type, boolean request) {
-    MessageType messageType = MessageType.forNumber(type);
-    if (messageType == null) {
-      return null;
-    }
-    return switch (messageType) {
-      case PING_REQUEST -> request ? PingRequest.parser() : null;
-      case SET_REQUEST -> request ? SetRequest.parser() : null;
-      case GET_REQUEST -> request ? GetRequest.parser() : null;
-      case DELETE_REQUEST -> request ? DeleteRequest.parser() : null;
-      case HELLO_REQUEST -> request ? HelloRequest.parser() : null;
-      case PING_RESPONSE -> request ? null : PingResponse.parser();
-      case SET_RESPONSE -> request ? null : SetResponse.parser();
-      case GET_RESPONSE -> request ? null : GetResponse.parser();
-      case DELETE_RESPONSE -> request ? null : DeleteResponse.parser();
-      case HELLO_RESPONSE -> request ? null : HelloResponse.parser();
-      case ERROR_RESPONSE -> request ? null : ErrorResponse.parser();
-      case MESSAGE_TYPE_UNSPECIFIED, UNRECOGNIZED -> null;
-    };
+    return kind.parser().parseFrom(payload);
   }
 }

@@ -4,6 +4,11 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.time.Duration;
 
+import static io.portal.config.ConfigValues.durationOrOff;
+import static io.portal.config.ConfigValues.intIn;
+import static io.portal.config.ConfigValues.positiveBytes;
+import static io.portal.config.ConfigValues.positiveDuration;
+
 /**
  * Per-connection limits, read once from {@code portal.connection}, {@code portal.protocol} and
  * {@code portal.server.idle-timeout}. Every field is documented in reference.conf.
@@ -31,7 +36,6 @@ public record ConnectionSettings(
 
   /** Reads the settings from the root config (paths start with {@code portal.}); names the setting on error. */
   public static ConnectionSettings fromConfig(Config config) {
-    Config c = config.getConfig("portal.connection");
     long hard = positiveBytes(config, "portal.connection.outbound-hard-limit");
     long soft = positiveBytes(config, "portal.connection.outbound-soft-limit");
     if (soft > hard) {
@@ -39,50 +43,14 @@ public record ConnectionSettings(
           "soft limit " + soft + " bytes exceeds the hard limit " + hard + " bytes");
     }
     return new ConnectionSettings(
-        positiveInt(config, "portal.connection.max-in-flight"),
+        intIn(config, "portal.connection.max-in-flight", 1, Integer.MAX_VALUE),
         hard,
         soft,
         positiveDuration(config, "portal.connection.outbound-soft-duration"),
         (int) Math.min(Integer.MAX_VALUE, positiveBytes(config, "portal.connection.write-batch-bytes")),
         durationOrOff(config, "portal.server.idle-timeout"),
         positiveDuration(config, "portal.connection.close-timeout"),
-        boundedInt(config, "portal.protocol.max-payload-bytes", 1, Integer.MAX_VALUE - 8),
-        boundedInt(config, "portal.protocol.max-key-bytes", 1, Integer.MAX_VALUE));
-  }
-
-  static int positiveInt(Config config, String path) {
-    return boundedInt(config, path, 1, Integer.MAX_VALUE);
-  }
-
-  static int boundedInt(Config config, String path, int min, int max) {
-    long value = config.getLong(path);
-    if (value < min || value > max) {
-      throw new ConfigException.BadValue(path, value + " is outside " + min + ".." + max);
-    }
-    return (int) value;
-  }
-
-  static long positiveBytes(Config config, String path) {
-    long value = config.getBytes(path);
-    if (value < 1) {
-      throw new ConfigException.BadValue(path, value + " bytes must be at least 1");
-    }
-    return value;
-  }
-
-  static Duration positiveDuration(Config config, String path) {
-    Duration value = config.getDuration(path);
-    if (value.isNegative() || value.isZero()) {
-      throw new ConfigException.BadValue(path, value + " must be positive");
-    }
-    return value;
-  }
-
-  /** A duration, or {@link Duration#ZERO} when the setting is the word {@code off}. */
-  static Duration durationOrOff(Config config, String path) {
-    if ("off".equalsIgnoreCase(config.getValue(path).unwrapped().toString())) {
-      return Duration.ZERO;
-    }
-    return positiveDuration(config, path);
+        intIn(config, "portal.protocol.max-payload-bytes", 1, Integer.MAX_VALUE - 8),
+        intIn(config, "portal.protocol.max-key-bytes", 1, Integer.MAX_VALUE));
   }
 }

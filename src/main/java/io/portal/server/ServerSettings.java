@@ -2,6 +2,7 @@ package io.portal.server;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import io.portal.config.ConfigValues;
 import io.portal.connection.ConnectionSettings;
 import java.time.Duration;
 
@@ -26,33 +27,17 @@ public record ServerSettings(
     }
     return new ServerSettings(
         host,
-        intIn(config, "portal.server.port", 0, 65535),
-        intIn(config, "portal.server.backlog", 1, 65535),
-        intIn(config, "portal.server.max-connections", 1, Integer.MAX_VALUE),
+        ConfigValues.intIn(config, "portal.server.port", 0, 65535),
+        ConfigValues.intIn(config, "portal.server.backlog", 1, 65535),
+        ConfigValues.intIn(config, "portal.server.max-connections", 1, Integer.MAX_VALUE),
         config.getString("portal.node-id"),
-        intIn(config, "portal.store.partitions", 1, 65536),
-        positive(config, "portal.store.request-timeout"),
+        ConfigValues.intIn(config, "portal.store.partitions", 1, 65536),
+        ConfigValues.positiveDuration(config, "portal.store.request-timeout"),
         ConnectionSettings.fromConfig(config));
   }
 
   /** This settings with another port; tests bind port 0. */
   public ServerSettings withPort(int newPort) {
     return new ServerSettings(host, newPort, backlog, maxConnections, nodeId, partitions, requestTimeout, connection);
-  }
-
-  private static int intIn(Config config, String path, int min, int max) {
-    long value = config.getLong(path);
-    if (value < min || value > max) {
-      throw new ConfigException.BadValue(path, value + " is outside " + min + ".." + max);
-    }
-    return (int) value;
-  }
-
-  private static Duration positive(Config config, String path) {
-    Duration value = config.getDuration(path);
-    if (value.isNegative() || value.isZero()) {
-      throw new ConfigException.BadValue(path, value + " must be positive");
-    }
-    return value;
   }
 }
