@@ -101,6 +101,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private final RequestHandler handler;
   private final ConnectionMetrics metrics;
   private final TimerScheduler<Command> timers;
+  private final Session session = new Session();
 
   /** Inbound ack target; set when the inbound stream starts. */
   private ActorRef<StreamAck> inboundAck;
@@ -208,7 +209,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
         beginClose();
       }
     } else if (element.element() instanceof Frame frame) {
-      CompletionStage<MessageLite> response = handler.handle(frame);
+      CompletionStage<MessageLite> response = handler.handle(frame, session);
       CompletableFuture<MessageLite> future = response.toCompletableFuture();
       if (future.isDone() && !future.isCompletedExceptionally()) {
         respond(seq, future.join()); // answered without waiting (ping, hello, invalid input): no extra hop

@@ -3,6 +3,8 @@ package io.portal.connection;
 import io.portal.protocol.v1.ErrorCode;
 import io.portal.protocol.v1.ErrorResponse;
 import io.portal.store.StoreTimeoutException;
+import io.portal.store.StoreUnavailableException;
+import io.portal.store.VersionMismatchException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
@@ -24,6 +26,12 @@ final class ErrorMapper {
     Throwable cause = unwrap(failure);
     if (cause instanceof StoreTimeoutException || cause instanceof TimeoutException) {
       return ErrorCode.TIMEOUT;
+    }
+    if (cause instanceof VersionMismatchException) {
+      return ErrorCode.VERSION_MISMATCH;
+    }
+    if (cause instanceof StoreUnavailableException) {
+      return ErrorCode.UNAVAILABLE;
     }
     return ErrorCode.INTERNAL;
   }

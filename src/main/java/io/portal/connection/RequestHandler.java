@@ -17,7 +17,9 @@ import io.portal.protocol.v1.PingResponse;
 import io.portal.protocol.v1.SetRequest;
 import io.portal.protocol.v1.SetResponse;
 import io.portal.store.KvStore;
+import io.portal.store.Write;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -47,8 +49,11 @@ public final class RequestHandler {
     this.nodeId = nodeId;
   }
 
-  /** The response to {@code frame}, whose type the decoder has already checked is a request type. */
-  public CompletionStage<MessageLite> handle(Frame frame) {
+  /**
+   * The response to {@code frame}, whose type the decoder has already checked is a request type. Called on the
+   * connection actor's thread, which owns {@code session} (HELLO changes it before this returns).
+   */
+  CompletionStage<MessageLite> handle(Frame frame, Session session) {
     MessageLite request;
     try {
       request = Messages.parseRequest(frame.type(), frame.payload().asByteBuffer());
@@ -60,14 +65,13 @@ public final class RequestHandler {
     if (request instanceof GetRequest get) {
       return onGet(get);
     } else if (request instanceof SetRequest set) {
-      return onSet(set);
+      return onSet(set, session);
     } else if (request instanceof DeleteRequest delete) {
-      return onDelete(delete);
+      return onDelete(delete, session);
     } else if (request instanceof PingRequest ping) {
       return done(PingResponse.newBuilder().setRequestId(ping.getRequestId()).setPayload(ping.getPayload()).build());
     } else if (request instanceof HelloRequest hello) {
-      return done(HelloResponse.newBuilder().setRequestId(hello.getRequestId())
-          .setServerVersion(serverVersion).setNodeId(nodeId.get()).build());
+      return onHello(hello, session);
     }
     // unreachable while Messages.parseRequest and this switch list the same types
     return done(ErrorMapper.error(0, ErrorCode.INTERNAL, "no handler for message type " + frame.type()));
@@ -86,24 +90,43 @@ public final class RequestHandler {
     }));
   }
 
-  private CompletionStage<MessageLite> onSet(SetRequest request) {
+  private CompletionStage<MessageLite> onSet(SetRequest request, Session session) {
     long id = request.getRequestId();
     Optional<String> invalid = Validation.checkSet(request, maxKeyBytes);
     if (invalid.isPresent()) {
       return done(ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, invalid.get()));
     }
-    return complete(id, store.set(request.getKey(), request.getValue())
+    Write.Set write = new Write.Set(request.getKey(), request.getValue(), request.getTtlMillis(),
+        expected(request.hasExpectedVersion(), request.getExpectedVersion()), session.originOf(id));
+    return complete(id, store.set(write)
         .thenApply(version -> SetResponse.newBuilder().setRequestId(id).setVersion(version).build()));
   }
 
-  private CompletionStage<MessageLite> onDelete(DeleteRequest request) {
+  private CompletionStage<MessageLite> onDelete(DeleteRequest request, Session session) {
     long id = request.getRequestId();
     Optional<String> invalid = Validation.checkDelete(request, maxKeyBytes);
     if (invalid.isPresent()) {
       return done(ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, invalid.get()));
     }
-    return complete(id, store.delete(request.getKey())
+    Write.Delete write = new Write.Delete(request.getKey(),
+        expected(request.hasExpectedVersion(), request.getExpectedVersion()), session.originOf(id));
+    return complete(id, store.delete(write)
         .thenApply(deleted -> DeleteResponse.newBuilder().setRequestId(id).setDeleted(deleted).build()));
+  }
+
+  private CompletionStage<MessageLite> onHello(HelloRequest request, Session session) {
+    long id = request.getRequestId();
+    Optional<String> invalid = Validation.checkHello(request);
+    if (invalid.isPresent()) {
+      return done(ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, invalid.get()));
+    }
+    session.open(request.getClientId());
+    return done(HelloResponse.newBuilder().setRequestId(id).setServerVersion(serverVersion)
+        .setNodeId(nodeId.get()).build());
+  }
+
+  private static OptionalLong expected(boolean present, long version) {
+    return present ? OptionalLong.of(version) : OptionalLong.empty();
   }
 
   private static CompletionStage<MessageLite> complete(long requestId, CompletionStage<? extends MessageLite> call) {

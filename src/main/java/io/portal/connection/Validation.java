@@ -3,6 +3,7 @@ package io.portal.connection;
 import com.google.protobuf.ByteString;
 import io.portal.protocol.v1.DeleteRequest;
 import io.portal.protocol.v1.GetRequest;
+import io.portal.protocol.v1.HelloRequest;
 import io.portal.protocol.v1.SetRequest;
 import java.util.Optional;
 
@@ -11,6 +12,9 @@ import java.util.Optional;
  * offending numbers, or empty when the request is acceptable.
  */
 final class Validation {
+  /** Longest TTL accepted: 100 years, far beyond any use, far from overflowing an epoch-millisecond deadline. */
+  static final long MAX_TTL_MILLIS = 100L * 365 * 24 * 3600 * 1000;
+
   private Validation() {
   }
 
@@ -19,13 +23,13 @@ final class Validation {
     if (key.isPresent()) {
       return key;
     }
-    if (request.getTtlMillis() != 0) {
-      return Optional.of("ttl_millis " + request.getTtlMillis() + " is not supported yet: leave it 0");
+    if (request.getTtlMillis() < 0) {
+      return Optional.of("ttl_millis " + request.getTtlMillis() + " is negative");
     }
-    if (request.hasExpectedVersion()) {
-      return Optional.of("expected_version " + request.getExpectedVersion() + " is not supported yet: leave it unset");
+    if (request.getTtlMillis() > MAX_TTL_MILLIS) {
+      return Optional.of("ttl_millis " + request.getTtlMillis() + " exceeds maximum " + MAX_TTL_MILLIS);
     }
-    return Optional.empty();
+    return request.hasExpectedVersion() ? checkExpected(request.getExpectedVersion()) : Optional.empty();
   }
 
   static Optional<String> checkGet(GetRequest request, int maxKeyBytes) {
@@ -37,8 +41,13 @@ final class Validation {
     if (key.isPresent()) {
       return key;
     }
-    if (request.hasExpectedVersion()) {
-      return Optional.of("expected_version " + request.getExpectedVersion() + " is not supported yet: leave it unset");
+    return request.hasExpectedVersion() ? checkExpected(request.getExpectedVersion()) : Optional.empty();
+  }
+
+  static Optional<String> checkHello(HelloRequest request) {
+    int length = request.getClientId().length();
+    if (length > Session.MAX_CLIENT_ID_CHARS) {
+      return Optional.of("client_id length " + length + " exceeds maximum " + Session.MAX_CLIENT_ID_CHARS);
     }
     return Optional.empty();
   }
@@ -51,5 +60,9 @@ final class Validation {
       return Optional.of("key length " + key.size() + " exceeds maximum " + maxKeyBytes);
     }
     return Optional.empty();
+  }
+
+  private static Optional<String> checkExpected(long expected) {
+    return expected < 0 ? Optional.of("expected_version " + expected + " is negative") : Optional.empty();
   }
 }

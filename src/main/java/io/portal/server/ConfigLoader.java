@@ -5,6 +5,8 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import java.io.File;
+import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Finds the configuration the way the README says: {@code -Dconfig.file=F} when given, else
@@ -14,6 +16,7 @@ import java.io.File;
 public final class ConfigLoader {
   static final String DEFAULT_FILE = "conf/application.conf";
   static final String PEKKO_SETTINGS = "portal-pekko.conf";
+  static final String DATA_DIR = "portal.store.data-dir";
 
   private ConfigLoader() {
   }
@@ -41,6 +44,15 @@ public final class ConfigLoader {
   public static Config resolve(Config userConfig) {
     Config pekkoSettings = ConfigFactory.parseResources(ConfigLoader.class, "/" + PEKKO_SETTINGS,
         ConfigParseOptions.defaults().setAllowMissing(false));
-    return ConfigFactory.load(userConfig.withFallback(pekkoSettings));
+    Config layered = userConfig.withFallback(pekkoSettings);
+    Config loaded = ConfigFactory.load(layered);
+    // the journal URL is built from the data folder; H2 refuses implicitly relative paths, so make it absolute
+    String dataDir = loaded.getString(DATA_DIR);
+    Path absolute = Path.of(dataDir).toAbsolutePath().normalize();
+    if (absolute.toString().equals(dataDir)) {
+      return loaded;
+    }
+    Config override = ConfigFactory.parseMap(Map.of(DATA_DIR, absolute.toString()));
+    return ConfigFactory.load(override.withFallback(ConfigFactory.defaultOverrides()).withFallback(layered));
   }
 }

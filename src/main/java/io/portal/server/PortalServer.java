@@ -1,10 +1,14 @@
 package io.portal.server;
 
+import com.typesafe.config.Config;
 import io.portal.connection.ConnectionManager;
 import io.portal.connection.ConnectionMetrics;
 import io.portal.connection.RequestHandler;
 import io.portal.store.KvStore;
-import io.portal.store.MemoryKvStore;
+import io.portal.cluster.ClusterSetup;
+import io.portal.store.JournalSchema;
+import io.portal.store.PartitionedKvStore;
+import io.portal.store.StoreSettings;
 import io.portal.transport.TcpTransport;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -48,18 +52,32 @@ public final class PortalServer {
   }
 
   /**
-   * Starts a server in {@code system}. Blocks while the actors are spawned; completes when the port is bound.
-   * Call from outside the actor system (main or a test).
+   * Starts a server in {@code system}: prepares the journal (durable mode), joins the cluster, starts and recovers
+   * every partition, then binds the port. Completes when the server serves. Blocks while it prepares the journal;
+   * call from outside the actor system (main or a test).
    */
   public static CompletionStage<PortalServer> start(ActorSystem<SpawnProtocol.Command> system,
       ServerSettings settings) {
-    KvStore store = MemoryKvStore.start(new MemoryKvStore.Spawner() {
-      @Override
-      public <T> ActorRef<T> spawn(Behavior<T> behavior, String name) {
-        return PortalServer.spawn(system, behavior, "store-" + name);
-      }
-    }, settings.partitions(), system.scheduler(), settings.requestTimeout());
+    StoreSettings storeSettings = settings.store();
+    Config config = system.settings().config();
+    if (storeSettings.durable()) {
+      JournalSchema.ensure(config, storeSettings.partitions());
+    }
+    long startNanos = System.nanoTime();
+    return ClusterSetup.joinAndAwaitUp(system, storeSettings.recoveryTimeout()).thenCompose(self -> {
+      PartitionedKvStore store = new PartitionedKvStore(ClusterSetup.startPartitions(system, storeSettings),
+          storeSettings.partitions(), system.scheduler(), storeSettings.requestTimeout());
+      return store.wakeAll(storeSettings.recoveryTimeout()).thenApply(ignored -> {
+        LOG.info("{} partitions {} in {} ms ({})", storeSettings.partitions(),
+            storeSettings.durable() ? "recovered" : "started", (System.nanoTime() - startNanos) / 1_000_000,
+            storeSettings.durable() ? "journal " + JournalSchema.url(config) : "memory only");
+        return store;
+      });
+    }).thenCompose(store -> bind(system, settings, store));
+  }
 
+  private static CompletionStage<PortalServer> bind(ActorSystem<SpawnProtocol.Command> system,
+      ServerSettings settings, KvStore store) {
     ConnectionMetrics metrics = new ConnectionMetrics();
     // with port 0 the default node id (the bound address) is known only once bound; no request comes before that
     AtomicReference<String> nodeId = new AtomicReference<>(settings.nodeId());

@@ -32,10 +32,12 @@ public final class ServerMain {
     }
     ActorSystem<SpawnProtocol.Command> system = ActorSystem.create(SpawnProtocol.create(), "portal", loaded.config());
     try {
-      PortalServer server = PortalServer.start(system, settings).toCompletableFuture().get(30, TimeUnit.SECONDS);
-      log.info("Portal {} ready on {}:{} (node {}, config {}, {} partitions in memory)", Version.current(),
+      PortalServer server = PortalServer.start(system, settings).toCompletableFuture()
+          .get(settings.store().recoveryTimeout().toSeconds() + 30, TimeUnit.SECONDS);
+      log.info("Portal {} ready on {}:{} (node {}, config {}, {} partitions, {})", Version.current(),
           server.address().getAddress().getHostAddress(), server.address().getPort(), server.nodeId(),
-          loaded.source(), settings.partitions());
+          loaded.source(), settings.store().partitions(),
+          settings.store().durable() ? "durable in " + settings.store().dataDir() : "memory only");
     } catch (Exception e) {
       Throwable cause = e instanceof CompletionException || e.getCause() != null ? e.getCause() : e;
       log.error("Portal could not start on {}:{}: {}", settings.host(), settings.port(), String.valueOf(cause));

@@ -4,7 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import io.portal.config.ConfigValues;
 import io.portal.connection.ConnectionSettings;
-import java.time.Duration;
+import io.portal.store.StoreSettings;
 
 /**
  * Everything the server reads from {@code portal.*}, read once at startup. A bad value stops startup with a
@@ -16,8 +16,7 @@ public record ServerSettings(
     int backlog,
     int maxConnections,
     String nodeId,
-    int partitions,
-    Duration requestTimeout,
+    StoreSettings store,
     ConnectionSettings connection) {
 
   public static ServerSettings fromConfig(Config config) {
@@ -31,13 +30,12 @@ public record ServerSettings(
         ConfigValues.intIn(config, "portal.server.backlog", 1, 65535),
         ConfigValues.intIn(config, "portal.server.max-connections", 1, Integer.MAX_VALUE),
         config.getString("portal.node-id"),
-        ConfigValues.intIn(config, "portal.store.partitions", 1, 65536),
-        ConfigValues.positiveDuration(config, "portal.store.request-timeout"),
+        StoreSettings.fromConfig(config),
         ConnectionSettings.fromConfig(config));
   }
 
   /** This settings with another port; tests bind port 0. */
   public ServerSettings withPort(int newPort) {
-    return new ServerSettings(host, newPort, backlog, maxConnections, nodeId, partitions, requestTimeout, connection);
+    return new ServerSettings(host, newPort, backlog, maxConnections, nodeId, store, connection);
   }
 }

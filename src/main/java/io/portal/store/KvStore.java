@@ -6,20 +6,22 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The key-value store as the connection layer sees it. Every method may be called from any thread and returns at
- * once; the stage completes when the owning partition has answered, or exceptionally with
- * {@link StoreTimeoutException} when it has not answered within the store's request timeout.
+ * once. Stages fail with {@link StoreTimeoutException} when the owning partition has not answered within the
+ * store's request timeout (the write may or may not have been applied), {@link VersionMismatchException} when a
+ * compare-and-set fails (nothing was written), and {@link StoreUnavailableException} when the partition cannot take
+ * the request now.
  *
- * <p>Consistency: all operations on one key go through one partition in the order they were called, so a
- * {@link #get} sees every write whose stage completed before the get was called.
+ * <p>Consistency: a write's stage completes only when the write is durable (in memory mode: applied). A {@link #get}
+ * sees every write whose stage completed before the get was called, and never a write that is not yet durable.
  */
 public interface KvStore {
 
-  /** The current value and version of {@code key}, or empty when it does not exist. */
+  /** The current value and version of {@code key}, or empty when it does not exist or has expired. */
   CompletionStage<Optional<Versioned>> get(ByteString key);
 
-  /** Writes {@code value} under {@code key}; completes with the key's new version (1 on create, +1 per write). */
-  CompletionStage<Long> set(ByteString key, ByteString value);
+  /** Applies a set; completes with the key's new version (1 on create, +1 per write). */
+  CompletionStage<Long> set(Write.Set write);
 
-  /** Removes {@code key}; completes with true when it existed. A later create starts again at version 1. */
-  CompletionStage<Boolean> delete(ByteString key);
+  /** Applies a delete; completes with true when the key existed. A later create starts again at version 1. */
+  CompletionStage<Boolean> delete(Write.Delete write);
 }

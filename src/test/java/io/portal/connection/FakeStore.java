@@ -3,6 +3,7 @@ package io.portal.connection;
 import com.google.protobuf.ByteString;
 import io.portal.store.KvStore;
 import io.portal.store.Versioned;
+import io.portal.store.Write;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -27,12 +28,12 @@ final class FakeStore implements KvStore {
   }
 
   @Override
-  public CompletionStage<Long> set(ByteString key, ByteString value) {
+  public CompletionStage<Long> set(Write.Set write) {
     return CompletableFuture.completedFuture(1L);
   }
 
   @Override
-  public CompletionStage<Boolean> delete(ByteString key) {
+  public CompletionStage<Boolean> delete(Write.Delete write) {
     return CompletableFuture.completedFuture(false);
   }
 }

@@ -22,10 +22,13 @@ class ValidationTest {
         Arguments.of(SetRequest.newBuilder().build(), "key is empty"),
         Arguments.of(SetRequest.newBuilder().setKey(ByteString.copyFrom(new byte[9])).build(),
             "key length 9 exceeds maximum 8"),
-        Arguments.of(SetRequest.newBuilder().setKey(k).setTtlMillis(-1).build(),
-            "ttl_millis -1 is not supported yet: leave it 0"),
-        Arguments.of(SetRequest.newBuilder().setKey(k).setExpectedVersion(0).build(),
-            "expected_version 0 is not supported yet: leave it unset"));
+        Arguments.of(SetRequest.newBuilder().setKey(k).setTtlMillis(1).setExpectedVersion(0).build(), null),
+        Arguments.of(SetRequest.newBuilder().setKey(k).setTtlMillis(-1).build(), "ttl_millis -1 is negative"),
+        Arguments.of(SetRequest.newBuilder().setKey(k).setTtlMillis(Validation.MAX_TTL_MILLIS).build(), null),
+        Arguments.of(SetRequest.newBuilder().setKey(k).setTtlMillis(Validation.MAX_TTL_MILLIS + 1).build(),
+            "ttl_millis 3153600000001 exceeds maximum 3153600000000"),
+        Arguments.of(SetRequest.newBuilder().setKey(k).setExpectedVersion(-2).build(),
+            "expected_version -2 is negative"));
   }
 
   @ParameterizedTest
@@ -39,13 +42,22 @@ class ValidationTest {
     return Stream.of(
         Arguments.of(DeleteRequest.newBuilder().setKey(k).build(), null),
         Arguments.of(DeleteRequest.newBuilder().build(), "key is empty"),
-        Arguments.of(DeleteRequest.newBuilder().setKey(k).setExpectedVersion(2).build(),
-            "expected_version 2 is not supported yet: leave it unset"));
+        Arguments.of(DeleteRequest.newBuilder().setKey(k).setExpectedVersion(2).build(), null),
+        Arguments.of(DeleteRequest.newBuilder().setKey(k).setExpectedVersion(-1).build(),
+            "expected_version -1 is negative"));
   }
 
   @ParameterizedTest
   @MethodSource("deletes")
   void delete(DeleteRequest request, String expected) {
     assertEquals(Optional.ofNullable(expected), Validation.checkDelete(request, MAX_KEY));
+  }
+
+  @org.junit.jupiter.api.Test
+  void helloClientIdIsBounded() {
+    assertEquals(Optional.empty(), Validation.checkHello(
+        io.portal.protocol.v1.HelloRequest.newBuilder().setClientId("x".repeat(256)).build()));
+    assertEquals(Optional.of("client_id length 257 exceeds maximum 256"), Validation.checkHello(
+        io.portal.protocol.v1.HelloRequest.newBuilder().setClientId("x".repeat(257)).build()));
   }
 }

@@ -139,12 +139,13 @@ class ServerEndToEndTest {
       raw.send(GetRequest.newBuilder().setRequestId(22).setKey(ByteString.copyFrom(new byte[4097])).build());
       assertError(raw.read(), 22, ErrorCode.INVALID_ARGUMENT, "key length 4097 exceeds maximum 4096");
 
-      raw.send(SetRequest.newBuilder().setRequestId(23).setKey(utf8("k")).setTtlMillis(1000).build());
-      assertError(raw.read(), 23, ErrorCode.INVALID_ARGUMENT, "ttl_millis 1000 is not supported yet: leave it 0");
+      raw.send(SetRequest.newBuilder().setRequestId(23).setKey(utf8("k")).setTtlMillis(-1000).build());
+      assertError(raw.read(), 23, ErrorCode.INVALID_ARGUMENT, "ttl_millis -1000 is negative");
 
-      raw.send(DeleteRequest.newBuilder().setRequestId(24).setKey(utf8("k")).setExpectedVersion(3).build());
-      assertError(raw.read(), 24, ErrorCode.INVALID_ARGUMENT,
-          "expected_version 3 is not supported yet: leave it unset");
+      raw.send(DeleteRequest.newBuilder().setRequestId(24).setKey(utf8("never-written")).setExpectedVersion(3)
+          .build());
+      assertError(raw.read(), 24, ErrorCode.VERSION_MISMATCH,
+          "expected version 3 but the key is at version 0 (absent)");
 
       raw.send(PingRequest.newBuilder().setRequestId(25).setPayload(utf8("still here")).build());
       PingResponse pong = assertInstanceOf(PingResponse.class, raw.read());

@@ -20,8 +20,8 @@ class ServerSettingsTest {
     assertEquals("127.0.0.1", s.host());
     assertEquals(7777, s.port());
     assertEquals(10000, s.maxConnections());
-    assertEquals(64, s.partitions());
-    assertEquals(Duration.ofSeconds(5), s.requestTimeout());
+    assertEquals(64, s.store().partitions());
+    assertEquals(Duration.ofSeconds(5), s.store().requestTimeout());
     assertEquals(1024, s.connection().maxInFlight());
     assertEquals(32L << 20, s.connection().outboundHardLimit());
     assertEquals(8L << 20, s.connection().outboundSoftLimit());
@@ -60,11 +60,11 @@ class ServerSettingsTest {
     System.setProperty("portal.store.partitions", "7");
     try {
       ConfigFactory.invalidateCaches();
-      assertEquals(7, settings("portal.store.partitions = 9").partitions());
+      assertEquals(7, settings("portal.store.partitions = 9").store().partitions());
     } finally {
       System.clearProperty("portal.store.partitions");
       ConfigFactory.invalidateCaches();
     }
-    assertEquals(9, settings("portal.store.partitions = 9").partitions());
+    assertEquals(9, settings("portal.store.partitions = 9").store().partitions());
   }
 }

@@ -1,0 +1,23 @@
+package io.portal.store;
+
+import com.google.protobuf.ByteString;
+
+/** One change to a partition, decided against its state; the unit a persisted {@link Applied} event carries. */
+public sealed interface Change {
+  ByteString key();
+
+  /** The session request behind it, or null. */
+  Origin origin();
+
+  /** The key now holds {@code value} at {@code version}. */
+  record Put(ByteString key, ByteString value, long version, long expiresAtMillis, Origin origin)
+      implements Change {
+  }
+
+  /**
+   * The key is gone. {@code expired}: removed by the expiry timer. {@code existed} false: a session's delete of an
+   * absent key, recorded only so that its retry is answered the same.
+   */
+  record Removal(ByteString key, boolean expired, boolean existed, Origin origin) implements Change {
+  }
+}

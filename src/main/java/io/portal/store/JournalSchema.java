@@ -1,0 +1,89 @@
+package io.portal.store;
+
+import com.typesafe.config.Config;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * Prepares the journal database before the first partition starts: creates the tables pekko-persistence-jdbc needs
+ * when they are missing (its own scripts are not idempotent), and checks that the data was written with the
+ * configured partition count. Runs once at startup, on the caller's thread, with a JDBC connection of its own.
+ */
+public final class JournalSchema {
+  static final String DB = "pekko-persistence-jdbc.shared-databases.portal";
+
+  private JournalSchema() {
+  }
+
+  /** The database the journal uses, for messages: its JDBC URL. */
+  public static String url(Config config) {
+    return config.getString(DB + ".db.url");
+  }
+
+  /**
+   * Creates missing tables and checks or records the partition count.
+   *
+   * @throws IllegalStateException when the data was written with another partition count (both are named)
+   * @throws UncheckedIOException  wrapping SQL failures, with the URL
+   */
+  public static void ensure(Config config, int partitions) {
+    String url = url(config);
+    String profile = config.getString(DB + ".profile");
+    String script = profile.contains("Postgres") ? "/schema/portal-postgres.sql" : "/schema/portal-h2.sql";
+    String meta = profile.contains("Postgres") ? "portal_meta" : "\"portal_meta\"";
+    String name = profile.contains("Postgres") ? "name" : "\"name\"";
+    String value = profile.contains("Postgres") ? "value" : "\"value\"";
+    try (Connection connection = DriverManager.getConnection(url, config.getString(DB + ".db.user"),
+        config.getString(DB + ".db.password"))) {
+      try (Statement statement = connection.createStatement()) {
+        for (String sql : statements(script)) {
+          statement.execute(sql);
+        }
+      }
+      String stored = null;
+      try (PreparedStatement select = connection.prepareStatement(
+          "SELECT " + value + " FROM " + meta + " WHERE " + name + " = 'partitions'");
+          ResultSet rows = select.executeQuery()) {
+        if (rows.next()) {
+          stored = rows.getString(1);
+        }
+      }
+      if (stored == null) {
+        try (PreparedStatement insert = connection.prepareStatement(
+            "INSERT INTO " + meta + " (" + name + ", " + value + ") VALUES ('partitions', ?)")) {
+          insert.setString(1, String.valueOf(partitions));
+          insert.executeUpdate();
+        }
+      } else if (!stored.equals(String.valueOf(partitions))) {
+        throw new IllegalStateException("the data in " + url + " was written with " + stored
+            + " partitions but portal.store.partitions is " + partitions
+            + "; keys would land in the wrong partitions. Set portal.store.partitions = " + stored
+            + " or use another data folder");
+      }
+    } catch (SQLException e) {
+      throw new UncheckedIOException(new IOException("preparing the journal database " + url + ": "
+          + e.getMessage(), e));
+    }
+  }
+
+  private static String[] statements(String resource) {
+    try (InputStream in = JournalSchema.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + resource);
+      }
+      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8).replaceAll("(?m)^--.*$", "");
+      return java.util.Arrays.stream(text.split(";")).map(String::trim).filter(s -> !s.isEmpty())
+          .toArray(String[]::new);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package io.portal.store;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * The durable half of a partition: an event-sourced behavior whose events are group commits ({@link Applied}) and
+ * whose state is the partition's {@link PartitionState}. It does no deciding: its partition actor sends it batches
+ * of changes already decided, and it answers each with the state after it once the batch is durable. Recovery
+ * (snapshot, then events) ends with the recovered state sent to the partition actor. Snapshots every
+ * {@code snapshotEveryEvents} events, keeping two, with older events deleted; the state is immutable, so the
+ * snapshot needs no copy.
+ */
+final class PartitionJournal
+    extends EventSourcedBehaviorWithEnforcedReplies<JournalCommand, Applied, PartitionState> {
+  private final ActorRef<JournalEvent> partition;
+  private final StoreSettings settings;
+
+  private PartitionJournal(int partitionId, ActorRef<JournalEvent> partition, StoreSettings settings) {
+    super(persistenceIdOf(partitionId));
+    this.partition = partition;
+    this.settings = settings;
+  }
+
+  /** The journal id of partition {@code partitionId}; fixed, so a data folder outlives code changes. */
+  static PersistenceId persistenceIdOf(int partitionId) {
+    return PersistenceId.ofUniqueId("portal-partition-" + partitionId);
+  }
+
+  static Behavior<JournalCommand> create(int partitionId, ActorRef<JournalEvent> partition,
+      StoreSettings settings) {
+    return new PartitionJournal(partitionId, partition, settings);
+  }
+
+  @Override
+  public PartitionState emptyState() {
+    return PartitionState.empty();
+  }
+
+  @Override
+  public CommandHandlerWithReply<JournalCommand, Applied, PartitionState> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(JournalCommand.class, (state, command) -> Effect()
+            .persist(command.event())
+            .thenReply(command.replyTo(), JournalEvent.Persisted::new))
+        .build();
+  }
+
+  @Override
+  public EventHandler<PartitionState, Applied> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(Applied.class, (state, event) -> state.apply(event, settings.dedup()))
+        .build();
+  }
+
+  @Override
+  public SignalHandler<PartitionState> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> partition.tell(new JournalEvent.Recovered(state)))
+        .build();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEveryEvents(), 2).withDeleteEventsOnSnapshot();
+  }
+}

@@ -1,0 +1,82 @@
+package io.portal.store;
+
+import com.google.protobuf.ByteString;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+/**
+ * The {@link KvStore} over {@link PartitionActor}s: the key's partition is chosen by {@link Partitioner} and asked
+ * through whatever reaches it ({@code partitionRef}: a sharding entity ref in the server, a plain actor in tests).
+ */
+public final class PartitionedKvStore implements KvStore {
+  private final IntFunction<RecipientRef<PartitionActor.Command>> partitionRef;
+  private final int partitions;
+  private final Scheduler scheduler;
+  private final Duration requestTimeout;
+
+  public PartitionedKvStore(IntFunction<RecipientRef<PartitionActor.Command>> partitionRef, int partitions,
+      Scheduler scheduler, Duration requestTimeout) {
+    this.partitionRef = partitionRef;
+    this.partitions = partitions;
+    this.scheduler = scheduler;
+    this.requestTimeout = requestTimeout;
+  }
+
+  @Override
+  public CompletionStage<Optional<Versioned>> get(ByteString key) {
+    return ask("get", key, replyTo -> new PartitionActor.Get(key, replyTo));
+  }
+
+  @Override
+  public CompletionStage<Long> set(Write.Set write) {
+    return ask("set", write.key(), (ActorRef<PartitionActor.WriteReply> replyTo) ->
+        new PartitionActor.Apply(write, replyTo)).thenApply(reply -> outcome(reply).version());
+  }
+
+  @Override
+  public CompletionStage<Boolean> delete(Write.Delete write) {
+    return ask("delete", write.key(), (ActorRef<PartitionActor.WriteReply> replyTo) ->
+        new PartitionActor.Apply(write, replyTo)).thenApply(reply -> outcome(reply).deleted());
+  }
+
+  /** Wakes every partition and completes when all serve (they recover their journals first). */
+  public CompletionStage<Void> wakeAll(Duration timeout) {
+    CompletableFuture<?>[] wakes = new CompletableFuture<?>[partitions];
+    for (int i = 0; i < partitions; i++) {
+      wakes[i] = AskPattern.<PartitionActor.Command, org.apache.pekko.Done>ask(partitionRef.apply(i),
+          PartitionActor.Wake::new, timeout, scheduler).toCompletableFuture();
+    }
+    return CompletableFuture.allOf(wakes);
+  }
+
+  private static Outcome outcome(PartitionActor.WriteReply reply) {
+    if (reply instanceof PartitionActor.WriteReply.Done done) {
+      return done.outcome();
+    } else if (reply instanceof PartitionActor.WriteReply.Mismatch mismatch) {
+      throw new VersionMismatchException(mismatch.expected(), mismatch.actual());
+    }
+    throw new StoreUnavailableException(((PartitionActor.WriteReply.Unavailable) reply).message());
+  }
+
+  private <R> CompletionStage<R> ask(String operation, ByteString key,
+      Function<ActorRef<R>, PartitionActor.Command> command) {
+    int partition = Partitioner.partitionOf(key, partitions);
+    CompletionStage<R> reply = AskPattern.ask(partitionRef.apply(partition), command::apply, requestTimeout,
+        scheduler);
+    return reply.exceptionallyCompose(error -> {
+      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+      return CompletableFuture.failedFuture(cause instanceof TimeoutException
+          ? new StoreTimeoutException(operation, partition, requestTimeout) : cause);
+    });
+  }
+}

@@ -1,0 +1,49 @@
+package io.portal.store;
+
+import static io.portal.config.ConfigValues.intIn;
+import static io.portal.config.ConfigValues.positiveBytes;
+import static io.portal.config.ConfigValues.positiveDuration;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The store's settings, read once from {@code portal.store}; each is documented in reference.conf.
+ *
+ * @param durable          true: partitions persist to the journal; false: memory only (data dies with the process)
+ */
+public record StoreSettings(
+    int partitions,
+    Duration requestTimeout,
+    boolean durable,
+    Path dataDir,
+    DedupPolicy dedup,
+    int snapshotEveryEvents,
+    int maxBatchChanges,
+    long maxBatchBytes,
+    int maxPendingWrites,
+    int expiryBatch,
+    Duration recoveryTimeout) {
+
+  public static StoreSettings fromConfig(Config config) {
+    String mode = config.getString("portal.store.mode");
+    if (!mode.equals("durable") && !mode.equals("memory")) {
+      throw new ConfigException.BadValue("portal.store.mode", "'" + mode + "' is neither durable nor memory");
+    }
+    return new StoreSettings(
+        intIn(config, "portal.store.partitions", 1, 65536),
+        positiveDuration(config, "portal.store.request-timeout"),
+        mode.equals("durable"),
+        Path.of(config.getString("portal.store.data-dir")).toAbsolutePath().normalize(),
+        new DedupPolicy(positiveDuration(config, "portal.store.dedup-window"),
+            intIn(config, "portal.store.dedup-max-per-partition", 1, Integer.MAX_VALUE)),
+        intIn(config, "portal.store.snapshot-every-events", 1, Integer.MAX_VALUE),
+        intIn(config, "portal.store.max-batch-changes", 1, Integer.MAX_VALUE),
+        positiveBytes(config, "portal.store.max-batch-bytes"),
+        intIn(config, "portal.store.max-pending-writes", 1, Integer.MAX_VALUE),
+        intIn(config, "portal.store.expiry-batch", 1, Integer.MAX_VALUE),
+        positiveDuration(config, "portal.store.recovery-timeout"));
+  }
+}
