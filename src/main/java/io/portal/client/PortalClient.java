@@ -1,13 +1,10 @@
 package io.portal.client;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
-import io.portal.codec.Messages;
 import io.portal.protocol.v1.DeleteRequest;
 import io.portal.protocol.v1.DeleteResponse;
 import io.portal.protocol.v1.ErrorCode;
-import io.portal.protocol.v1.ErrorResponse;
 import io.portal.protocol.v1.GetRequest;
 import io.portal.protocol.v1.GetResponse;
 import io.portal.protocol.v1.HelloRequest;
@@ -16,69 +13,85 @@ import io.portal.protocol.v1.PingRequest;
 import io.portal.protocol.v1.PingResponse;
 import io.portal.protocol.v1.SetRequest;
 import io.portal.protocol.v1.SetResponse;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
 
 /**
- * A connection to one Portal server. Requests may be sent from any thread and pipelined without limit by the client
- * (the server bounds what it reads); responses arrive in request order, and a reader thread completes each
- * request's future. Every request fails after the request timeout with a {@link PortalException} of code TIMEOUT;
- * its late response, if any, is discarded. When the connection breaks, every unanswered request fails with
- * UNAVAILABLE and later calls fail at once.
+ * A Portal client: one connection at a time to one of the given servers, any number of requests pipelined on it.
+ * Any thread may call any method. Responses arrive in request order; each request fails after the request timeout
+ * with a {@link PortalException} of code TIMEOUT, its late response discarded.
+ *
+ * <p>Sessions and retries: by default the client opens a session (HELLO with a random client id) on every
+ * connection it makes. A write that times out, or whose connection breaks, is then sent again with the same request
+ * id, up to {@code retries} times, reconnecting (to the next address, if there are several) when the connection is
+ * gone; the server applies it at most once and answers a repeat with the original result. Reads and pings are
+ * retried the same way. Without a session ({@code clientId} empty) writes are at most once and are not retried.
  *
  * <p>The blocking methods ({@link #set}, {@link #get}, ...) wait for the future and throw its
  * {@link PortalException}.
  */
 public final class PortalClient implements AutoCloseable {
-  /** Client settings. */
-  public record Options(Duration connectTimeout, Duration requestTimeout, int maxPayloadBytes) {
+  /**
+   * Client settings.
+   *
+   * @param clientId       the session's id; empty for no session (writes at most once, never retried)
+   * @param retries        how many times a failed request is sent again (TIMEOUT, UNAVAILABLE)
+   * @param retryBackoff   pause before each retry
+   */
+  public record Options(Duration connectTimeout, Duration requestTimeout, int maxPayloadBytes, String clientId,
+      int retries, Duration retryBackoff) {
     public static Options defaults() {
-      return new Options(Duration.ofSeconds(5), Duration.ofSeconds(10), 64 * 1024 * 1024);
+      return new Options(Duration.ofSeconds(5), Duration.ofSeconds(10), 64 * 1024 * 1024,
+          "client-" + UUID.randomUUID(), 3, Duration.ofMillis(200));
     }
 
     public Options withRequestTimeout(Duration timeout) {
-      return new Options(connectTimeout, timeout, maxPayloadBytes);
+      return new Options(connectTimeout, timeout, maxPayloadBytes, clientId, retries, retryBackoff);
+    }
+
+    public Options withClientId(String id) {
+      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, id, retries, retryBackoff);
+    }
+
+    public Options withRetries(int count, Duration backoff) {
+      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, clientId, count, backoff);
+    }
+
+    /** No session and no retries: every request is sent once. */
+    public Options withoutSession() {
+      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, "", 0, retryBackoff);
     }
   }
 
-  private record Pending(long requestId, CompletableFuture<MessageLite> future) {
-  }
-
-  private final Socket socket;
-  private final OutputStream out;
-  private final DataInputStream in;
+  private final List<InetSocketAddress> addresses;
   private final Options options;
-  private final String peer;
+  private final AtomicLong nextRequestId = new AtomicLong(1);
+  private final ExecutorService retryExecutor = Executors.newCachedThreadPool(runnable -> {
+    Thread thread = new Thread(runnable, "portal-client-retry");
+    thread.setDaemon(true);
+    return thread;
+  });
   private final Object lock = new Object();
-  /** Requests sent and not yet answered, oldest first; guarded by {@link #lock}. */
-  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
-  private long nextRequestId = 1;
-  private PortalException closedBecause;
+  private ClientConnection connection;
+  private int nextAddress;
+  private boolean closed;
+  private long connections;
 
-  private PortalClient(Socket socket, Options options) throws IOException {
-    this.socket = socket;
+  private PortalClient(List<InetSocketAddress> addresses, Options options) {
+    this.addresses = List.copyOf(addresses);
     this.options = options;
-    this.peer = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
-    this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
-    this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
-    Thread reader = new Thread(this::readLoop, "portal-client-reader-" + peer);
-    reader.setDaemon(true);
-    reader.start();
   }
 
   /** Connects with default options. */
@@ -88,42 +101,73 @@ public final class PortalClient implements AutoCloseable {
 
   /** Connects; throws {@link PortalException} UNAVAILABLE when the server cannot be reached. */
   public static PortalClient connect(String host, int port, Options options) {
-    Socket socket = new Socket();
-    try {
-      socket.setTcpNoDelay(true);
-      socket.connect(new InetSocketAddress(host, port), (int) options.connectTimeout().toMillis());
-      return new PortalClient(socket, options);
-    } catch (IOException e) {
-      closeQuietly(socket);
-      throw new PortalException(ErrorCode.UNAVAILABLE, "cannot connect to " + host + ":" + port + ": " + e, e);
+    return connect(List.of(InetSocketAddress.createUnresolved(host, port)), options);
+  }
+
+  /**
+   * Connects to the first reachable of {@code addresses}; later reconnects move on to the next one in turn.
+   * Throws {@link PortalException} UNAVAILABLE when none can be reached.
+   */
+  public static PortalClient connect(List<InetSocketAddress> addresses, Options options) {
+    if (addresses.isEmpty()) {
+      throw new IllegalArgumentException("no server addresses");
     }
+    PortalClient client = new PortalClient(addresses, options);
+    client.connection();
+    return client;
   }
 
   public CompletableFuture<ByteString> pingAsync(ByteString payload) {
-    return send(id -> PingRequest.newBuilder().setRequestId(id).setPayload(payload).build(), PingResponse.class)
-        .thenApply(PingResponse::getPayload);
+    return send(id -> PingRequest.newBuilder().setRequestId(id).setPayload(payload).build(), PingResponse.class,
+        true).thenApply(PingResponse::getPayload);
   }
 
+  /** Sends a HELLO on the current connection (the client already opens its session itself). */
   public CompletableFuture<HelloResponse> helloAsync(String clientId) {
-    return send(id -> HelloRequest.newBuilder().setRequestId(id).setClientId(clientId).build(), HelloResponse.class);
+    return send(id -> HelloRequest.newBuilder().setRequestId(id).setClientId(clientId).build(),
+        HelloResponse.class, false);
   }
 
   /** Completes with the key's new version. */
   public CompletableFuture<Long> setAsync(ByteString key, ByteString value) {
-    return send(id -> SetRequest.newBuilder().setRequestId(id).setKey(key).setValue(value).build(),
-        SetResponse.class).thenApply(SetResponse::getVersion);
+    return setAsync(key, value, 0, OptionalLong.empty());
+  }
+
+  /**
+   * A set with a TTL and/or compare-and-set; completes with the new version.
+   *
+   * @param ttlMillis       > 0: the key expires that long after this write; 0: it never does
+   * @param expectedVersion the version the key must have (0: must not exist), or empty; a mismatch fails with
+   *                        VERSION_MISMATCH
+   */
+  public CompletableFuture<Long> setAsync(ByteString key, ByteString value, long ttlMillis,
+      OptionalLong expectedVersion) {
+    return send(id -> {
+      SetRequest.Builder request = SetRequest.newBuilder().setRequestId(id).setKey(key).setValue(value)
+          .setTtlMillis(ttlMillis);
+      expectedVersion.ifPresent(request::setExpectedVersion);
+      return request.build();
+    }, SetResponse.class, hasSession()).thenApply(SetResponse::getVersion);
   }
 
   /** Completes with the entry, or empty when the key does not exist. */
   public CompletableFuture<Optional<Entry>> getAsync(ByteString key) {
-    return send(id -> GetRequest.newBuilder().setRequestId(id).setKey(key).build(), GetResponse.class)
+    return send(id -> GetRequest.newBuilder().setRequestId(id).setKey(key).build(), GetResponse.class, true)
         .thenApply(r -> r.getFound() ? Optional.of(new Entry(r.getValue(), r.getVersion())) : Optional.empty());
   }
 
   /** Completes with true when the key existed. */
   public CompletableFuture<Boolean> deleteAsync(ByteString key) {
-    return send(id -> DeleteRequest.newBuilder().setRequestId(id).setKey(key).build(), DeleteResponse.class)
-        .thenApply(DeleteResponse::getDeleted);
+    return deleteAsync(key, OptionalLong.empty());
+  }
+
+  /** A delete with compare-and-set on the key's version. */
+  public CompletableFuture<Boolean> deleteAsync(ByteString key, OptionalLong expectedVersion) {
+    return send(id -> {
+      DeleteRequest.Builder request = DeleteRequest.newBuilder().setRequestId(id).setKey(key);
+      expectedVersion.ifPresent(request::setExpectedVersion);
+      return request.build();
+    }, DeleteResponse.class, hasSession()).thenApply(DeleteResponse::getDeleted);
   }
 
   public ByteString ping(ByteString payload) {
@@ -158,124 +202,114 @@ public final class PortalClient implements AutoCloseable {
     return delete(ByteString.copyFromUtf8(key));
   }
 
-  /** Requests sent and not yet answered (timed-out ones included until their response or the close). */
+  /** Requests sent on the current connection and not yet answered (timed-out ones included). */
   public int pendingCount() {
     synchronized (lock) {
-      return pending.size();
+      return connection == null ? 0 : connection.pendingCount();
     }
   }
 
-  /** Closes the socket; unanswered requests fail with UNAVAILABLE. */
+  /** Connections opened so far (1 + reconnects). */
+  public long connectionCount() {
+    synchronized (lock) {
+      return connections;
+    }
+  }
+
+  /** The session's client id, empty without a session. */
+  public String clientId() {
+    return options.clientId();
+  }
+
+  /** Closes the connection; unanswered requests fail with UNAVAILABLE and later calls fail at once. */
   @Override
   public void close() {
-    fail(new PortalException(ErrorCode.UNAVAILABLE, "client closed"));
+    ClientConnection last;
+    synchronized (lock) {
+      closed = true;
+      last = connection;
+      connection = null;
+    }
+    if (last != null) {
+      last.close(new PortalException(ErrorCode.UNAVAILABLE, "client closed"));
+    }
+    retryExecutor.shutdownNow();
   }
 
-  private <R extends MessageLite> CompletableFuture<R> send(LongFunction<MessageLite> request, Class<R> expected) {
-    CompletableFuture<MessageLite> future = new CompletableFuture<>();
+  private boolean hasSession() {
+    return !options.clientId().isEmpty();
+  }
+
+  /** The open connection, or a new one (with its HELLO sent first) to the next address that answers. */
+  private ClientConnection connection() {
     synchronized (lock) {
-      if (closedBecause != null) {
-        return CompletableFuture.failedFuture(closedBecause);
+      if (closed) {
+        throw new PortalException(ErrorCode.UNAVAILABLE, "client closed");
       }
-      long id = nextRequestId++;
-      MessageLite message = request.apply(id);
-      try {
-        out.write(Messages.frameOf(message));
-        out.flush();
-      } catch (IOException e) {
-        PortalException failure = new PortalException(ErrorCode.UNAVAILABLE, "write to " + peer + " failed: " + e, e);
-        failLocked(failure);
-        return CompletableFuture.failedFuture(failure);
+      if (connection != null && connection.isOpen()) {
+        return connection;
       }
-      pending.addLast(new Pending(id, future));
+      PortalException last = null;
+      for (int tried = 0; tried < addresses.size(); tried++) {
+        InetSocketAddress address = addresses.get(nextAddress);
+        nextAddress = (nextAddress + 1) % addresses.size();
+        try {
+          connection = ClientConnection.open(address, options);
+          connections++;
+          if (hasSession()) {
+            // pipelined ahead of every request on this connection; the server handles it first
+            connection.send(HelloRequest.newBuilder().setRequestId(nextRequestId.getAndIncrement())
+                .setClientId(options.clientId()).build());
+          }
+          return connection;
+        } catch (PortalException e) {
+          last = e;
+        }
+      }
+      throw last;
+    }
+  }
+
+  private <R extends MessageLite> CompletableFuture<R> send(LongFunction<MessageLite> request, Class<R> expected,
+      boolean retry) {
+    long id = nextRequestId.getAndIncrement();
+    MessageLite message = request.apply(id);
+    return attempt(message, expected, retry ? options.retries() : 0);
+  }
+
+  private <R extends MessageLite> CompletableFuture<R> attempt(MessageLite message, Class<R> expected,
+      int retriesLeft) {
+    CompletableFuture<MessageLite> response;
+    try {
+      response = connection().send(message);
+    } catch (PortalException e) {
+      response = CompletableFuture.failedFuture(e);
     }
     long timeoutMillis = options.requestTimeout().toMillis();
-    return future.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
-        .handle((response, failure) -> {
-          if (failure == null) {
-            if (response instanceof ErrorResponse error) {
-              throw new PortalException(error.getCode(), error.getMessage());
-            }
-            if (!expected.isInstance(response)) {
-              throw new PortalException(ErrorCode.INTERNAL, "expected " + expected.getSimpleName() + " but got "
-                  + response.getClass().getSimpleName());
-            }
-            return expected.cast(response);
-          }
-          Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-              ? failure.getCause() : failure;
-          if (cause instanceof TimeoutException) {
-            throw new PortalException(ErrorCode.TIMEOUT, "no response from " + peer + " within " + timeoutMillis
-                + " ms");
-          }
-          throw cause instanceof PortalException p ? p : new CompletionException(cause);
-        });
-  }
-
-  private void readLoop() {
-    try {
-      while (true) {
-        int type = in.readInt();
-        int length = in.readInt();
-        if (length < 0 || length > options.maxPayloadBytes()) {
-          throw new IOException("response frame length " + length + " is outside 0.." + options.maxPayloadBytes());
-        }
-        byte[] payload = new byte[length];
-        in.readFully(payload);
-        Pending next;
+    CompletableFuture<R> result = response.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        .handle((reply, failure) -> ClientConnection.interpret(reply, failure, expected, timeoutMillis));
+    if (retriesLeft <= 0) {
+      return result;
+    }
+    Executor later = CompletableFuture.delayedExecutor(options.retryBackoff().toMillis(), TimeUnit.MILLISECONDS,
+        retryExecutor);
+    return result.exceptionallyComposeAsync(failure -> {
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      if (cause instanceof PortalException p && retryable(p.code())) {
         synchronized (lock) {
-          next = pending.pollFirst();
+          if (closed) {
+            return CompletableFuture.failedFuture(p);
+          }
         }
-        if (next == null) {
-          // e.g. the error frame of a refused connection, sent before any request
-          MessageLite unsolicited = parse(type, payload);
-          String what = unsolicited instanceof ErrorResponse e ? e.getCode() + ": " + e.getMessage()
-              : "type " + type;
-          throw new IOException("unsolicited frame from server: " + what);
-        }
-        next.future().complete(parse(type, payload));
+        return attempt(message, expected, retriesLeft - 1);
       }
-    } catch (EOFException e) {
-      fail(new PortalException(ErrorCode.UNAVAILABLE, "connection to " + peer + " closed by the server"));
-    } catch (IOException e) {
-      fail(new PortalException(ErrorCode.UNAVAILABLE, "connection to " + peer + " lost: " + e.getMessage(), e));
-    }
+      return CompletableFuture.failedFuture(cause);
+    }, later);
   }
 
-  private static MessageLite parse(int type, byte[] payload) throws IOException {
-    if (!Messages.isResponseType(type)) {
-      throw new IOException("unexpected frame type " + type + " from server");
-    }
-    try {
-      return Messages.parseResponse(type, ByteBuffer.wrap(payload));
-    } catch (InvalidProtocolBufferException e) {
-      throw new IOException("response of type " + type + " does not parse: " + e.getMessage(), e);
-    }
-  }
-
-  private void fail(PortalException failure) {
-    synchronized (lock) {
-      failLocked(failure);
-    }
-  }
-
-  private void failLocked(PortalException failure) {
-    if (closedBecause == null) {
-      closedBecause = failure;
-    }
-    closeQuietly(socket);
-    Pending p;
-    while ((p = pending.pollFirst()) != null) {
-      p.future().completeExceptionally(closedBecause);
-    }
-  }
-
-  private static void closeQuietly(Socket socket) {
-    try {
-      socket.close();
-    } catch (IOException ignored) {
-      // nothing left to release
-    }
+  private static boolean retryable(ErrorCode code) {
+    return code == ErrorCode.TIMEOUT || code == ErrorCode.UNAVAILABLE;
   }
 
   private static <T> T await(CompletableFuture<T> future) {
