@@ -107,24 +107,34 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
   private long expiryTimerAt = Long.MAX_VALUE;
 
   private PartitionActor(ActorContext<Command> context, StashBuffer<Command> stash, TimerScheduler<Command> timers,
-      int partitionId, StoreSettings settings) {
+      int partitionId, StoreSettings settings, JournalFactory journals) {
     super(context);
     this.partitionId = partitionId;
     this.settings = settings;
     this.stash = stash;
     this.timers = timers;
     this.journalReplies = context.messageAdapter(JournalEvent.class, FromJournal::new);
-    Behavior<JournalCommand> journalBehavior = settings.durable()
-        ? PartitionJournal.create(partitionId, journalReplies, settings)
-        : MemoryJournal.create(journalReplies, settings.dedup());
-    this.journal = context.spawn(journalBehavior, "journal");
+    this.journal = context.spawn(journals.create(partitionId, journalReplies, settings), "journal");
     context.watch(journal);
   }
 
-  /** The behavior of partition {@code partitionId}. */
+  /** Makes the journal child of a partition: it must send {@code Recovered} once, then answer every command. */
+  @FunctionalInterface
+  interface JournalFactory {
+    Behavior<JournalCommand> create(int partitionId, ActorRef<JournalEvent> partition, StoreSettings settings);
+  }
+
+  /** The behavior of partition {@code partitionId}, durable or in memory as the settings say. */
   public static Behavior<Command> create(int partitionId, StoreSettings settings) {
+    return create(partitionId, settings, (id, partition, s) -> s.durable()
+        ? PartitionJournal.create(id, partition, s)
+        : MemoryJournal.create(partition, s.dedup()));
+  }
+
+  static Behavior<Command> create(int partitionId, StoreSettings settings, JournalFactory journals) {
     return Behaviors.withStash(settings.maxPendingWrites(), stash -> Behaviors.setup(context ->
-        Behaviors.withTimers(timers -> new PartitionActor(context, stash, timers, partitionId, settings))));
+        Behaviors.withTimers(timers ->
+            new PartitionActor(context, stash, timers, partitionId, settings, journals))));
   }
 
   @Override

@@ -1,0 +1,162 @@
+package io.portal.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.google.protobuf.ByteString;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The partition actor with a journal the test drives by hand: it holds each batch until the test says it is
+ * durable, which makes group commit, read behaviour and expiry observable step by step.
+ */
+class PartitionActorTest {
+  private static final ActorTestKit testKit = ActorTestKit.create(ConfigFactory.parseString(
+      "pekko.actor.provider = local"));
+  private static final Duration NONE = Duration.ofMillis(200);
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  private static StoreSettings settings() {
+    return new StoreSettings(1, Duration.ofSeconds(5), true, Path.of("unused"),
+        new DedupPolicy(Duration.ofMinutes(10), 1000), 100, 4096, 4 << 20, 1000, 1000, Duration.ofSeconds(10));
+  }
+
+  private static ByteString utf8(String s) {
+    return ByteString.copyFromUtf8(s);
+  }
+
+  /** A partition whose journal forwards every batch to {@link #journal}; {@link #persist} confirms one. */
+  private static final class Harness {
+    final TestProbe<JournalCommand> journal = testKit.createTestProbe();
+    final ActorRef<PartitionActor.Command> partition;
+    PartitionState state = PartitionState.empty();
+
+    Harness() {
+      partition = testKit.spawn(PartitionActor.create(0, settings(), (id, parent, s) ->
+          Behaviors.setup(context -> {
+            parent.tell(new JournalEvent.Recovered(PartitionState.empty()));
+            return Behaviors.receiveMessage(command -> {
+              journal.ref().tell(command);
+              return Behaviors.same();
+            });
+          })));
+    }
+
+    /** Takes the next batch, confirms it durable, returns it. */
+    Applied persist() {
+      JournalCommand command = journal.receiveMessage();
+      state = state.apply(command.event(), settings().dedup());
+      command.replyTo().tell(new JournalEvent.Persisted(state));
+      return command.event();
+    }
+
+    TestProbe<PartitionActor.WriteReply> set(String key, String value, long ttlMillis) {
+      TestProbe<PartitionActor.WriteReply> reply = testKit.createTestProbe();
+      partition.tell(new PartitionActor.Apply(
+          new Write.Set(utf8(key), utf8(value), ttlMillis, OptionalLong.empty(), null), reply.ref()));
+      return reply;
+    }
+
+    TestProbe<Optional<Versioned>> get(String key) {
+      TestProbe<Optional<Versioned>> reply = testKit.createTestProbe();
+      partition.tell(new PartitionActor.Get(utf8(key), reply.ref()));
+      return reply;
+    }
+  }
+
+  @Test
+  void writesArrivingDuringAPersistGoIntoTheNextOneTogether() {
+    Harness h = new Harness();
+    TestProbe<PartitionActor.WriteReply> first = h.set("a", "1", 0);
+    JournalCommand inFlight = h.journal.receiveMessage();
+    assertEquals(1, inFlight.event().changes().size());
+    List<TestProbe<PartitionActor.WriteReply>> waiting = new java.util.ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      waiting.add(h.set("k" + i, "v" + i, 0));
+    }
+    h.journal.expectNoMessage(NONE); // one persist at a time
+    first.expectNoMessage(Duration.ZERO);
+    h.state = h.state.apply(inFlight.event(), settings().dedup());
+    inFlight.replyTo().tell(new JournalEvent.Persisted(h.state));
+    assertEquals(new PartitionActor.WriteReply.Done(Outcome.set(1)), first.receiveMessage());
+    waiting.get(0).expectNoMessage(NONE); // not durable yet
+    Applied batch = h.persist();
+    assertEquals(50, batch.changes().size(), "the 50 writes made one event");
+    for (TestProbe<PartitionActor.WriteReply> reply : waiting) {
+      assertEquals(new PartitionActor.WriteReply.Done(Outcome.set(1)), reply.receiveMessage());
+    }
+  }
+
+  @Test
+  void readsNeverWaitForOtherKeysButWaitForTheirOwnWrite() {
+    Harness h = new Harness();
+    h.set("old", "x", 0);
+    h.persist();
+    TestProbe<PartitionActor.WriteReply> write = h.set("old", "y", 0);
+    JournalCommand inFlight = h.journal.receiveMessage();
+    assertEquals(Optional.empty(), h.get("other").receiveMessage(Duration.ofSeconds(1)), "answered at once");
+    TestProbe<Optional<Versioned>> sameKey = h.get("old");
+    sameKey.expectNoMessage(NONE); // its write is on the way: answer after it, never the stale value
+    h.state = h.state.apply(inFlight.event(), settings().dedup());
+    inFlight.replyTo().tell(new JournalEvent.Persisted(h.state));
+    write.receiveMessage();
+    assertEquals(Optional.of(new Versioned(utf8("y"), 2)), sameKey.receiveMessage());
+  }
+
+  @Test
+  void aVersionMismatchIsAnsweredOnlyAfterTheWritesBeforeItAreDurable() {
+    Harness h = new Harness();
+    h.set("c", "1", 0);
+    JournalCommand inFlight = h.journal.receiveMessage();
+    TestProbe<PartitionActor.WriteReply> cas = testKit.createTestProbe();
+    h.partition.tell(new PartitionActor.Apply(
+        new Write.Set(utf8("c"), utf8("2"), 0, OptionalLong.of(0), null), cas.ref()));
+    cas.expectNoMessage(NONE);
+    h.state = h.state.apply(inFlight.event(), settings().dedup());
+    inFlight.replyTo().tell(new JournalEvent.Persisted(h.state));
+    assertEquals(new PartitionActor.WriteReply.Mismatch(0, 1), cas.receiveMessage());
+  }
+
+  @Test
+  void expiredKeysAreRemovedByTheTimerWithoutAnyRead() {
+    Harness h = new Harness();
+    h.set("short", "s", 300);
+    h.set("long", "l", 60_000);
+    h.persist();
+    h.persist();
+    JournalCommand expiry = h.journal.receiveMessage(Duration.ofSeconds(3));
+    assertEquals(List.of(new Change.Removal(utf8("short"), true, true, null)), expiry.event().changes());
+  }
+
+  @Test
+  void aRestartedPartitionRecoversItsJournalState() {
+    TestProbe<JournalCommand> unused = testKit.createTestProbe();
+    PartitionState recovered = PartitionState.empty().apply(new Applied(1, List.of(
+        new Change.Put(utf8("kept"), utf8("v"), 4, 0, null))), settings().dedup());
+    ActorRef<PartitionActor.Command> partition = testKit.spawn(PartitionActor.create(0, settings(),
+        (id, parent, s) -> Behaviors.setup(context -> {
+          parent.tell(new JournalEvent.Recovered(recovered));
+          return Behaviors.receiveMessage(command -> {
+            unused.ref().tell(command);
+            return Behaviors.same();
+          });
+        })));
+    TestProbe<Optional<Versioned>> reply = testKit.createTestProbe();
+    partition.tell(new PartitionActor.Get(utf8("kept"), reply.ref()));
+    assertEquals(Optional.of(new Versioned(utf8("v"), 4)), reply.receiveMessage());
+  }
+}
