@@ -1,5 +1,6 @@
 package io.portal;
 
+import io.portal.bench.Bench;
 import io.portal.cli.Cli;
 import io.portal.server.ServerMain;
 import java.util.Arrays;
@@ -18,6 +19,7 @@ public final class Main {
     switch (command) {
       case "server" -> ServerMain.run();
       case "cli" -> System.exit(Cli.run(rest));
+      case "bench" -> System.exit(Bench.run(rest));
       case "help", "-h", "--help" -> System.out.println(usage());
       default -> {
         System.err.println("portal: unknown command '" + command + "'\n" + usage());
@@ -30,6 +32,7 @@ public final class Main {
     return """
         usage: java -jar portal.jar [server]                 run the server (conf/application.conf, -Dpath=value)
                java -jar portal.jar cli [options] COMMAND    talk to a server: ping | set KEY VALUE | get KEY | del KEY
-               java -jar portal.jar cli --help               client options""";
+               java -jar portal.jar cli --help               client options
+               java -jar portal.jar bench [options]          load generator (bench --help)""";
   }
 }

@@ -1,0 +1,285 @@
+package io.portal.bench;
+
+import com.google.protobuf.ByteString;
+import io.portal.client.PortalClient;
+import io.portal.client.PortalException;
+import io.portal.protocol.v1.ErrorCode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Closed-loop load: {@code connections} clients, each keeping {@code pipeline} requests in flight; every response
+ * is timed from its send, so the latencies are those of the chosen pipeline depth with nothing skipped.
+ */
+@Command(name = "portal bench", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Drive a Portal server and report throughput and latency.")
+public final class Bench implements Callable<Integer> {
+  @Option(names = "--host", defaultValue = "127.0.0.1", description = "server host (default: ${DEFAULT-VALUE})")
+  String host;
+
+  @Option(names = "--port", defaultValue = "7777", description = "server port (default: ${DEFAULT-VALUE})")
+  int port;
+
+  @Option(names = "--connections", defaultValue = "50", description = "connections (default: ${DEFAULT-VALUE})")
+  int connections;
+
+  @Option(names = "--pipeline", defaultValue = "1",
+      description = "requests in flight per connection (default: ${DEFAULT-VALUE})")
+  int pipeline;
+
+  @Option(names = "--ops", defaultValue = "set", description = "set, get, del or mixed (default: ${DEFAULT-VALUE})")
+  String ops;
+
+  @Option(names = "--read-ratio", defaultValue = "0.9",
+      description = "share of gets in mixed (default: ${DEFAULT-VALUE})")
+  double readRatio;
+
+  @Option(names = "--value-size", defaultValue = "100", description = "value bytes (default: ${DEFAULT-VALUE})")
+  int valueSize;
+
+  @Option(names = "--keys", defaultValue = "100000", description = "key space (default: ${DEFAULT-VALUE})")
+  int keys;
+
+  @Option(names = "--duration", defaultValue = "10s",
+      description = "measured run length, e.g. 30s (default: ${DEFAULT-VALUE})")
+  String duration;
+
+  @Option(names = "--requests", defaultValue = "0",
+      description = "stop after this many measured requests instead of --duration (0: use --duration)")
+  long requests;
+
+  @Option(names = "--warmup", defaultValue = "2s", description = "unmeasured run first (default: ${DEFAULT-VALUE})")
+  String warmup;
+
+  @Option(names = "--sequential",
+      description = "take keys in order (key 0, 1, 2, ...) instead of at random: --requests N with --keys N writes "
+          + "every key once")
+  boolean sequential;
+
+  @Option(names = "--session", description = "open a session per connection (exactly-once writes)")
+  boolean session;
+
+  @Option(names = "--json", description = "also write the results to this file as JSON")
+  Path json;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  private final Recorder recorder = new Recorder(3);
+  private final LongAdder completed = new LongAdder();
+  private final Map<ErrorCode, LongAdder> errors = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong nextKey = new java.util.concurrent.atomic.AtomicLong();
+  private volatile boolean measuring;
+
+  /** Runs the tool; returns the exit status (0 ok, 2 bad arguments or no server). */
+  public static int run(String... args) {
+    return new CommandLine(new Bench()).execute(args);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    Duration measured = parseDuration(duration);
+    Duration warm = parseDuration(warmup);
+    if (connections < 1 || pipeline < 1 || keys < 1 || valueSize < 0
+        || !List.of("set", "get", "del", "mixed").contains(ops)) {
+      spec.commandLine().getErr().println("error: need connections, pipeline, keys >= 1, value-size >= 0, "
+          + "ops in set|get|del|mixed");
+      return 2;
+    }
+    ByteString[] keySpace = new ByteString[keys];
+    for (int i = 0; i < keys; i++) {
+      keySpace[i] = ByteString.copyFromUtf8(String.format("key:%010d", i));
+    }
+    byte[] valueBytes = new byte[valueSize];
+    ThreadLocalRandom.current().nextBytes(valueBytes);
+    ByteString value = ByteString.copyFrom(valueBytes);
+
+    PortalClient.Options options = session ? PortalClient.Options.defaults()
+        : PortalClient.Options.defaults().withoutSession();
+    List<PortalClient> clients = new ArrayList<>();
+    try {
+      for (int i = 0; i < connections; i++) {
+        clients.add(PortalClient.connect(host, port, options));
+      }
+    } catch (PortalException e) {
+      spec.commandLine().getErr().println("error: " + e.getMessage());
+      clients.forEach(PortalClient::close);
+      return 2;
+    }
+    out.printf("bench: %s, %d connections, pipeline %d, %d-byte values, %d keys, warmup %s, then %s%n", ops,
+        connections, pipeline, valueSize, keys, warmup, requests > 0 ? requests + " requests" : duration);
+
+    AtomicBoolean running = new AtomicBoolean(true);
+    List<Thread> senders = new ArrayList<>();
+    for (PortalClient client : clients) {
+      Thread sender = new Thread(() -> drive(client, keySpace, value, running), "bench-sender");
+      sender.setDaemon(true);
+      sender.start();
+      senders.add(sender);
+    }
+
+    Thread.sleep(warm.toMillis());
+    measuring = true;
+    recorder.reset();
+    completed.reset();
+    errors.clear();
+    long cpuStart = processCpuNanos();
+    long start = System.nanoTime();
+    long lastCount = 0;
+    long lastTick = start;
+    while (true) {
+      Thread.sleep(requests > 0 ? 100 : Math.min(1000, Math.max(1, measured.toMillis())));
+      long now = System.nanoTime();
+      long count = completed.sum();
+      if (now - lastTick >= 1_000_000_000L || requests > 0 && count >= requests
+          || requests == 0 && now - start >= measured.toNanos()) {
+        out.printf("  %5.1fs  %,10.0f ops/s  errors %d%n", (now - start) / 1e9,
+            (count - lastCount) * 1e9 / (now - lastTick), errorCount());
+        out.flush();
+        lastCount = count;
+        lastTick = now;
+      }
+      if (requests > 0 ? count >= requests : now - start >= measured.toNanos()) {
+        break;
+      }
+    }
+    long elapsed = System.nanoTime() - start;
+    Histogram histogram = recorder.getIntervalHistogram();
+    long total = completed.sum();
+    double cpuShare = (processCpuNanos() - cpuStart) / (double) elapsed
+        / Runtime.getRuntime().availableProcessors();
+    measuring = false;
+    running.set(false);
+    for (Thread sender : senders) {
+      sender.join(5000);
+    }
+    clients.forEach(PortalClient::close);
+
+    double throughput = total * 1e9 / elapsed;
+    out.printf("%nrequests %,d in %.2f s: %,.0f ops/s%n", total, elapsed / 1e9, throughput);
+    out.printf("errors %d %s%n", errorCount(), errorsByCode());
+    out.printf("latency ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f%n",
+        ms(histogram.getValueAtPercentile(50)), ms(histogram.getValueAtPercentile(90)),
+        ms(histogram.getValueAtPercentile(99)), ms(histogram.getValueAtPercentile(99.9)),
+        ms(histogram.getMaxValue()));
+    out.printf("load generator CPU: %.0f%% of this machine's %d cores%n", cpuShare * 100,
+        Runtime.getRuntime().availableProcessors());
+    if (json != null) {
+      writeJson(throughput, total, elapsed, histogram, cpuShare);
+    }
+    return 0;
+  }
+
+  /** One connection's loop: keep {@code pipeline} requests in flight until stopped. */
+  private void drive(PortalClient client, ByteString[] keySpace, ByteString value, AtomicBoolean running) {
+    Semaphore window = new Semaphore(pipeline);
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    try {
+      while (running.get()) {
+        if (!window.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+          continue;
+        }
+        ByteString key = sequential
+            ? keySpace[(int) (nextKey.getAndIncrement() % keySpace.length)]
+            : keySpace[random.nextInt(keySpace.length)];
+        long sent = System.nanoTime();
+        CompletableFuture<?> request = switch (ops) {
+          case "get" -> client.getAsync(key);
+          case "del" -> client.deleteAsync(key);
+          case "mixed" -> random.nextDouble() < readRatio ? client.getAsync(key) : client.setAsync(key, value);
+          default -> client.setAsync(key, value);
+        };
+        request.whenComplete((ignored, failure) -> {
+          window.release();
+          if (!measuring) {
+            return;
+          }
+          if (failure == null) {
+            recorder.recordValue(System.nanoTime() - sent);
+            completed.increment();
+          } else {
+            Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+            ErrorCode code = cause instanceof PortalException p ? p.code() : ErrorCode.INTERNAL;
+            errors.computeIfAbsent(code, c -> new LongAdder()).increment();
+          }
+        });
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private long errorCount() {
+    return errors.values().stream().mapToLong(LongAdder::sum).sum();
+  }
+
+  private Map<ErrorCode, Long> errorsByCode() {
+    Map<ErrorCode, Long> byCode = new EnumMap<>(ErrorCode.class);
+    errors.forEach((code, count) -> byCode.put(code, count.sum()));
+    return byCode;
+  }
+
+  private static double ms(long nanos) {
+    return nanos / 1e6;
+  }
+
+  private static long processCpuNanos() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return 0;
+  }
+
+  static Duration parseDuration(String text) {
+    String t = text.trim().toLowerCase();
+    if (t.endsWith("ms")) {
+      return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+    } else if (t.endsWith("s")) {
+      return Duration.ofMillis((long) (Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
+    } else if (t.endsWith("m")) {
+      return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)) * 60);
+    }
+    throw new CommandLine.ParameterException(new CommandLine(new Bench()),
+        "duration '" + text + "' needs a unit: ms, s or m");
+  }
+
+  private void writeJson(double throughput, long total, long elapsedNanos, Histogram h, double cpuShare)
+      throws IOException {
+    StringBuilder errorsJson = new StringBuilder("{");
+    errorsByCode().forEach((code, count) -> errorsJson.append(errorsJson.length() > 1 ? "," : "")
+        .append('"').append(code).append("\":").append(count));
+    errorsJson.append('}');
+    String text = String.format(java.util.Locale.ROOT,
+        "{\"ops\":\"%s\",\"connections\":%d,\"pipeline\":%d,\"value_size\":%d,\"keys\":%d,\"requests\":%d,"
+            + "\"seconds\":%.3f,\"ops_per_sec\":%.1f,\"errors\":%s,\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,"
+            + "\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f},\"generator_cpu_share\":%.3f}%n",
+        ops, connections, pipeline, valueSize, keys, total, elapsedNanos / 1e9, throughput, errorsJson,
+        ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(99)),
+        ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), cpuShare);
+    Files.writeString(json, text, StandardCharsets.UTF_8);
+  }
+}
