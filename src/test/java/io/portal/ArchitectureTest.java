@@ -42,10 +42,18 @@ class ArchitectureTest {
   }
 
   @Test
-  void storeNeverSeesWireClasses() {
+  void storeNeverSeesWireClassesNorTheCluster() {
     noClasses().that().resideInAPackage("io.portal.store..")
         .should().dependOnClassesThat().resideInAnyPackage("io.portal.protocol..", "io.portal.codec..",
-            "io.portal.connection..", "io.portal.transport..", "io.portal.server..", "io.portal.client..")
+            "io.portal.connection..", "io.portal.transport..", "io.portal.server..", "io.portal.client..",
+            "io.portal.cluster..", "org.apache.pekko.cluster..")
+        .check(classes);
+  }
+
+  @Test
+  void onlyTheServerKnowsTheClusterExists() {
+    noClasses().that().resideOutsideOfPackages("io.portal.server..", "io.portal.cluster..")
+        .should().dependOnClassesThat().resideInAPackage("io.portal.cluster..")
         .check(classes);
   }
 
@@ -58,10 +66,10 @@ class ArchitectureTest {
   }
 
   @Test
-  void clientAndCliNeverImportServerInternals() {
-    noClasses().that().resideInAnyPackage("io.portal.client..", "io.portal.cli..")
+  void clientCliAndBenchNeverImportServerInternals() {
+    noClasses().that().resideInAnyPackage("io.portal.client..", "io.portal.cli..", "io.portal.bench..")
         .should().dependOnClassesThat().resideInAnyPackage("io.portal.server..", "io.portal.connection..",
-            "io.portal.store..", "io.portal.transport..", "org.apache.pekko.actor..")
+            "io.portal.store..", "io.portal.transport..", "io.portal.cluster..", "org.apache.pekko.actor..")
         .check(classes);
   }
 
