@@ -39,8 +39,19 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
   public sealed interface Command {
   }
 
-  /** Read {@code key}; replies empty when absent or expired. */
-  public record Get(ByteString key, ActorRef<Optional<Versioned>> replyTo) implements Command {
+  /** Read {@code key}; replies not found when absent or expired. */
+  public record Get(ByteString key, ActorRef<ReadReply> replyTo) implements Command {
+  }
+
+  /** The answer to a {@link Get}: the live value and version, or null. */
+  public record ReadReply(Versioned value) {
+    static ReadReply of(Optional<Versioned> value) {
+      return new ReadReply(value.orElse(null));
+    }
+
+    public Optional<Versioned> asOptional() {
+      return Optional.ofNullable(value);
+    }
   }
 
   /** Apply {@code write}; replies when it is durable (or refused). */
@@ -156,9 +167,9 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     }
     if (projected.raw(get.key()) != durable.raw(get.key())) {
       // a write to this key is on its way to the journal: answer after it, as if the requests were serial
-      whenDurable(() -> get.replyTo().tell(durable.read(get.key(), System.currentTimeMillis())));
+      whenDurable(() -> get.replyTo().tell(ReadReply.of(durable.read(get.key(), System.currentTimeMillis()))));
     } else {
-      get.replyTo().tell(durable.read(get.key(), System.currentTimeMillis()));
+      get.replyTo().tell(ReadReply.of(durable.read(get.key(), System.currentTimeMillis())));
     }
     return this;
   }

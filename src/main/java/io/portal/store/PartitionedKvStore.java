@@ -34,7 +34,8 @@ public final class PartitionedKvStore implements KvStore {
 
   @Override
   public CompletionStage<Optional<Versioned>> get(ByteString key) {
-    return ask("get", key, replyTo -> new PartitionActor.Get(key, replyTo));
+    return ask("get", key, (ActorRef<PartitionActor.ReadReply> replyTo) -> new PartitionActor.Get(key, replyTo))
+        .thenApply(PartitionActor.ReadReply::asOptional);
   }
 
   @Override

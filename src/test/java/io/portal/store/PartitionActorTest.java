@@ -71,8 +71,8 @@ class PartitionActorTest {
       return reply;
     }
 
-    TestProbe<Optional<Versioned>> get(String key) {
-      TestProbe<Optional<Versioned>> reply = testKit.createTestProbe();
+    TestProbe<PartitionActor.ReadReply> get(String key) {
+      TestProbe<PartitionActor.ReadReply> reply = testKit.createTestProbe();
       partition.tell(new PartitionActor.Get(utf8(key), reply.ref()));
       return reply;
     }
@@ -108,13 +108,14 @@ class PartitionActorTest {
     h.persist();
     TestProbe<PartitionActor.WriteReply> write = h.set("old", "y", 0);
     JournalCommand inFlight = h.journal.receiveMessage();
-    assertEquals(Optional.empty(), h.get("other").receiveMessage(Duration.ofSeconds(1)), "answered at once");
-    TestProbe<Optional<Versioned>> sameKey = h.get("old");
+    assertEquals(Optional.empty(), h.get("other").receiveMessage(Duration.ofSeconds(1)).asOptional(),
+        "answered at once");
+    TestProbe<PartitionActor.ReadReply> sameKey = h.get("old");
     sameKey.expectNoMessage(NONE); // its write is on the way: answer after it, never the stale value
     h.state = h.state.apply(inFlight.event(), settings().dedup());
     inFlight.replyTo().tell(new JournalEvent.Persisted(h.state));
     write.receiveMessage();
-    assertEquals(Optional.of(new Versioned(utf8("y"), 2)), sameKey.receiveMessage());
+    assertEquals(Optional.of(new Versioned(utf8("y"), 2)), sameKey.receiveMessage().asOptional());
   }
 
   @Test
@@ -155,8 +156,8 @@ class PartitionActorTest {
             return Behaviors.same();
           });
         })));
-    TestProbe<Optional<Versioned>> reply = testKit.createTestProbe();
+    TestProbe<PartitionActor.ReadReply> reply = testKit.createTestProbe();
     partition.tell(new PartitionActor.Get(utf8("kept"), reply.ref()));
-    assertEquals(Optional.of(new Versioned(utf8("v"), 4)), reply.receiveMessage());
+    assertEquals(Optional.of(new Versioned(utf8("v"), 4)), reply.receiveMessage().asOptional());
   }
 }

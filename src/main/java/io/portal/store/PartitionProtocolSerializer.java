@@ -1,0 +1,184 @@
+package io.portal.store;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.portal.store.proto.ApplyCommand;
+import io.portal.store.proto.DeleteWrite;
+import io.portal.store.proto.GetCommand;
+import io.portal.store.proto.SetWrite;
+import io.portal.store.proto.StopCommand;
+import io.portal.store.proto.WakeCommand;
+import io.portal.store.proto.WriteDone;
+import io.portal.store.proto.WriteMismatch;
+import java.io.NotSerializableException;
+import java.util.OptionalLong;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.SerializerWithStringManifest;
+
+/**
+ * Writes the messages that go to and from a partition on another node (commands, and the replies to them) as the
+ * protobuf messages of {@code proto/partition.proto}, actor refs as their serialized paths. Bound in
+ * portal-pekko.conf; never used for the journal.
+ */
+public final class PartitionProtocolSerializer extends SerializerWithStringManifest {
+  /** Serializer id; ids below 100 belong to Pekko. */
+  public static final int IDENTIFIER = 7702;
+
+  private final ExtendedActorSystem system;
+  private volatile ActorRefResolver resolver;
+
+  public PartitionProtocolSerializer(ExtendedActorSystem system) {
+    this.system = system;
+  }
+
+  @Override
+  public int identifier() {
+    return IDENTIFIER;
+  }
+
+  @Override
+  public String manifest(Object o) {
+    if (o instanceof PartitionActor.Get) {
+      return "get";
+    } else if (o instanceof PartitionActor.Apply) {
+      return "apply";
+    } else if (o instanceof PartitionActor.Wake) {
+      return "wake";
+    } else if (o instanceof PartitionActor.Stop) {
+      return "stop";
+    } else if (o instanceof PartitionActor.ReadReply) {
+      return "read-reply";
+    } else if (o instanceof PartitionActor.WriteReply) {
+      return "write-reply";
+    }
+    throw new IllegalArgumentException("PartitionProtocolSerializer cannot write " + o.getClass().getName());
+  }
+
+  @Override
+  public byte[] toBinary(Object o) {
+    if (o instanceof PartitionActor.Get get) {
+      return GetCommand.newBuilder().setKey(get.key()).setReplyTo(path(get.replyTo())).build().toByteArray();
+    } else if (o instanceof PartitionActor.Apply apply) {
+      ApplyCommand.Builder builder = ApplyCommand.newBuilder().setReplyTo(path(apply.replyTo()));
+      if (apply.write() instanceof Write.Set set) {
+        SetWrite.Builder w = SetWrite.newBuilder().setKey(set.key()).setValue(set.value())
+            .setTtlMillis(set.ttlMillis());
+        set.expectedVersion().ifPresent(w::setExpectedVersion);
+        if (set.origin() != null) {
+          w.setOrigin(origin(set.origin()));
+        }
+        builder.setSet(w);
+      } else {
+        Write.Delete delete = (Write.Delete) apply.write();
+        DeleteWrite.Builder w = DeleteWrite.newBuilder().setKey(delete.key());
+        delete.expectedVersion().ifPresent(w::setExpectedVersion);
+        if (delete.origin() != null) {
+          w.setOrigin(origin(delete.origin()));
+        }
+        builder.setDelete(w);
+      }
+      return builder.build().toByteArray();
+    } else if (o instanceof PartitionActor.Wake wake) {
+      return WakeCommand.newBuilder().setReplyTo(path(wake.replyTo())).build().toByteArray();
+    } else if (o instanceof PartitionActor.Stop) {
+      return StopCommand.getDefaultInstance().toByteArray();
+    } else if (o instanceof PartitionActor.ReadReply read) {
+      var builder = io.portal.store.proto.ReadReply.newBuilder();
+      if (read.value() != null) {
+        builder.setFound(true).setValue(read.value().value()).setVersion(read.value().version());
+      }
+      return builder.build().toByteArray();
+    } else if (o instanceof PartitionActor.WriteReply reply) {
+      var builder = io.portal.store.proto.WriteReply.newBuilder();
+      if (reply instanceof PartitionActor.WriteReply.Done done) {
+        builder.setDone(WriteDone.newBuilder().setIsDelete(done.outcome().isDelete())
+            .setVersion(done.outcome().version()).setDeleted(done.outcome().deleted()));
+      } else if (reply instanceof PartitionActor.WriteReply.Mismatch mismatch) {
+        builder.setMismatch(WriteMismatch.newBuilder().setExpected(mismatch.expected())
+            .setActual(mismatch.actual()));
+      } else {
+        builder.setUnavailable(((PartitionActor.WriteReply.Unavailable) reply).message());
+      }
+      return builder.build().toByteArray();
+    }
+    throw new IllegalArgumentException("PartitionProtocolSerializer cannot write " + o.getClass().getName());
+  }
+
+  @Override
+  public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
+    try {
+      return switch (manifest) {
+        case "get" -> {
+          GetCommand get = GetCommand.parseFrom(bytes);
+          yield new PartitionActor.Get(get.getKey(), ref(get.getReplyTo()));
+        }
+        case "apply" -> {
+          ApplyCommand apply = ApplyCommand.parseFrom(bytes);
+          Write write;
+          if (apply.hasSet()) {
+            SetWrite w = apply.getSet();
+            write = new Write.Set(w.getKey(), w.getValue(), w.getTtlMillis(),
+                w.hasExpectedVersion() ? OptionalLong.of(w.getExpectedVersion()) : OptionalLong.empty(),
+                w.hasOrigin() ? origin(w.getOrigin()) : null);
+          } else {
+            DeleteWrite w = apply.getDelete();
+            write = new Write.Delete(w.getKey(),
+                w.hasExpectedVersion() ? OptionalLong.of(w.getExpectedVersion()) : OptionalLong.empty(),
+                w.hasOrigin() ? origin(w.getOrigin()) : null);
+          }
+          yield new PartitionActor.Apply(write, ref(apply.getReplyTo()));
+        }
+        case "wake" -> new PartitionActor.Wake(ref(WakeCommand.parseFrom(bytes).getReplyTo()));
+        case "stop" -> PartitionActor.Stop.INSTANCE;
+        case "read-reply" -> {
+          var read = io.portal.store.proto.ReadReply.parseFrom(bytes);
+          yield new PartitionActor.ReadReply(read.getFound() ? new Versioned(read.getValue(), read.getVersion())
+              : null);
+        }
+        case "write-reply" -> {
+          var reply = io.portal.store.proto.WriteReply.parseFrom(bytes);
+          yield switch (reply.getReplyCase()) {
+            case DONE -> new PartitionActor.WriteReply.Done(new Outcome(reply.getDone().getIsDelete(),
+                reply.getDone().getVersion(), reply.getDone().getDeleted()));
+            case MISMATCH -> new PartitionActor.WriteReply.Mismatch(reply.getMismatch().getExpected(),
+                reply.getMismatch().getActual());
+            case UNAVAILABLE -> new PartitionActor.WriteReply.Unavailable(reply.getUnavailable());
+            case REPLY_NOT_SET -> throw new NotSerializableException("empty write-reply");
+          };
+        }
+        default -> throw new NotSerializableException("unknown manifest '" + manifest
+            + "' for PartitionProtocolSerializer");
+      };
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalArgumentException("corrupt " + manifest + " of " + bytes.length + " bytes", e);
+    }
+  }
+
+  private ActorRefResolver resolver() {
+    ActorRefResolver r = resolver;
+    if (r == null) {
+      r = ActorRefResolver.get(Adapter.toTyped(system));
+      resolver = r;
+    }
+    return r;
+  }
+
+  private String path(ActorRef<?> ref) {
+    return resolver().toSerializationFormat(ref);
+  }
+
+  private <T> ActorRef<T> ref(String path) {
+    return resolver().resolveActorRef(path);
+  }
+
+  private static io.portal.store.proto.Origin origin(Origin origin) {
+    return io.portal.store.proto.Origin.newBuilder().setClientId(origin.clientId())
+        .setRequestId(origin.requestId()).build();
+  }
+
+  private static Origin origin(io.portal.store.proto.Origin origin) {
+    return new Origin(origin.getClientId(), origin.getRequestId());
+  }
+}
