@@ -24,7 +24,9 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SpawnProtocol;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
@@ -60,6 +62,7 @@ public final class PortalServer {
       ServerSettings settings) {
     StoreSettings storeSettings = settings.store();
     Config config = system.settings().config();
+    requireSharedJournalForMultiNode(config, storeSettings);
     if (storeSettings.durable()) {
       JournalSchema.ensure(config, storeSettings.partitions());
     }
@@ -71,9 +74,43 @@ public final class PortalServer {
         LOG.info("{} partitions {} in {} ms ({})", storeSettings.partitions(),
             storeSettings.durable() ? "recovered" : "started", (System.nanoTime() - startNanos) / 1_000_000,
             storeSettings.durable() ? "journal " + JournalSchema.url(config) : "memory only");
+        keepPartitionsAwake(system, store, storeSettings.wakeInterval());
         return store;
       });
-    }).thenCompose(store -> bind(system, settings, store));
+    }).thenCompose(store -> bind(system, settings, store)).thenCompose(server ->
+        startManagement(system, config).thenApply(ignored -> server));
+  }
+
+  /**
+   * Wakes every partition now and then: a partition that moved to another node (its node died or left) starts there
+   * only when a message reaches it, and until it runs its expiry timers do not either.
+   */
+  private static void keepPartitionsAwake(ActorSystem<?> system, PartitionedKvStore store, Duration interval) {
+    system.scheduler().scheduleWithFixedDelay(interval, interval,
+        () -> store.wakeAll(interval).exceptionally(failure -> null), system.executionContext());
+  }
+
+  /**
+   * A node configured to join others ({@code pekko.cluster.seed-nodes} not empty) must not keep its journal in the
+   * node-local H2 file: a partition moved to another node would come up there without its data.
+   */
+  static void requireSharedJournalForMultiNode(Config config, StoreSettings store) {
+    java.util.List<String> seeds = config.getStringList("pekko.cluster.seed-nodes");
+    if (store.durable() && !seeds.isEmpty() && config.getString(
+        "pekko-persistence-jdbc.shared-databases.portal.profile").contains("H2")) {
+      throw new IllegalStateException("this node is configured for a multi-node cluster (pekko.cluster.seed-nodes = "
+          + seeds + ") but its journal is the node-local H2 database in " + store.dataDir()
+          + ": a partition moved to another node would lose its data. Configure a shared journal (PostgreSQL, "
+          + "see docs/cluster.md), or remove the seed nodes to run a single node");
+    }
+  }
+
+  private static CompletionStage<Void> startManagement(ActorSystem<?> system, Config config) {
+    if (!config.getBoolean("portal.management.enabled")) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return PekkoManagement.get(Adapter.toClassic(system)).start()
+        .thenAccept(uri -> LOG.info("health checks on {}/ready and {}/alive", uri, uri));
   }
 
   private static CompletionStage<PortalServer> bind(ActorSystem<SpawnProtocol.Command> system,
@@ -94,6 +131,7 @@ public final class PortalServer {
           }
           PortalServer server = new PortalServer(system, binding, metrics, nodeId.get());
           server.registerShutdown(manager);
+          ServerStatus.get(system).serving(store);
           return server;
         });
   }
@@ -101,6 +139,11 @@ public final class PortalServer {
   private void registerShutdown(ActorRef<ConnectionManager.Command> manager) {
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
     Duration drainTimeout = Duration.ofMillis(shutdown.timeout(CoordinatedShutdown.PhaseServiceRequestsDone()).toMillis());
+    shutdown.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "portal-not-ready",
+        (Supplier<CompletionStage<Done>>) () -> {
+          ServerStatus.get(system).stopping();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
     shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "portal-unbind", (Supplier<CompletionStage<Done>>)
         binding::unbind);
     shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "portal-drain-connections",

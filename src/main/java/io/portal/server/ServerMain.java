@@ -1,6 +1,8 @@
 package io.portal.server;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -30,7 +32,11 @@ public final class ServerMain {
       System.exit(2);
       return;
     }
-    ActorSystem<SpawnProtocol.Command> system = ActorSystem.create(SpawnProtocol.create(), "portal", loaded.config());
+    // this process owns its JVM: when the cluster downs this node (split brain resolver), or anything else runs the
+    // coordinated shutdown, the JVM exits instead of lingering without an actor system
+    Config config = ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on")
+        .withFallback(loaded.config());
+    ActorSystem<SpawnProtocol.Command> system = ActorSystem.create(SpawnProtocol.create(), "portal", config);
     try {
       PortalServer server = PortalServer.start(system, settings).toCompletableFuture()
           .get(settings.store().recoveryTimeout().toSeconds() + 30, TimeUnit.SECONDS);

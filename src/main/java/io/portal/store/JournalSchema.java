@@ -35,6 +35,21 @@ public final class JournalSchema {
    * @throws UncheckedIOException  wrapping SQL failures, with the URL
    */
   public static void ensure(Config config, int partitions) {
+    // nodes of a new cluster may start together: PostgreSQL can fail one of two concurrent CREATE ... IF NOT EXISTS
+    // (a duplicate in its catalog); the second attempt finds the tables
+    for (int attempt = 1; ; attempt++) {
+      try {
+        ensureOnce(config, partitions);
+        return;
+      } catch (UncheckedIOException e) {
+        if (attempt == 3) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static void ensureOnce(Config config, int partitions) {
     String url = url(config);
     String profile = config.getString(DB + ".profile");
     String script = profile.contains("Postgres") ? "/schema/portal-postgres.sql" : "/schema/portal-h2.sql";

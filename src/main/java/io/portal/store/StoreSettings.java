@@ -25,7 +25,8 @@ public record StoreSettings(
     long maxBatchBytes,
     int maxPendingWrites,
     int expiryBatch,
-    Duration recoveryTimeout) {
+    Duration recoveryTimeout,
+    Duration wakeInterval) {
 
   public static StoreSettings fromConfig(Config config) {
     String mode = config.getString("portal.store.mode");
@@ -44,6 +45,7 @@ public record StoreSettings(
         positiveBytes(config, "portal.store.max-batch-bytes"),
         intIn(config, "portal.store.max-pending-writes", 1, Integer.MAX_VALUE),
         intIn(config, "portal.store.expiry-batch", 1, Integer.MAX_VALUE),
-        positiveDuration(config, "portal.store.recovery-timeout"));
+        positiveDuration(config, "portal.store.recovery-timeout"),
+        positiveDuration(config, "portal.store.wake-interval"));
   }
 }

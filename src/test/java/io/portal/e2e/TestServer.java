@@ -33,7 +33,8 @@ final class TestServer implements AutoCloseable {
         .withFallback(ConfigFactory.parseMap(Map.of(
             "portal.server.port", 0,
             "portal.server.host", "127.0.0.1",
-            "portal.store.data-dir", dataDir.toString()))));
+            "portal.store.data-dir", dataDir.toString(),
+            "portal.management.enabled", false))));
     system = ActorSystem.create(SpawnProtocol.create(), "portal-test", config);
     try {
       server = PortalServer.start(system, ServerSettings.fromConfig(config)).toCompletableFuture()

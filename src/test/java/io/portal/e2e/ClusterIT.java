@@ -1,0 +1,257 @@
+package io.portal.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.portal.client.Entry;
+import io.portal.client.PortalClient;
+import io.portal.store.Partitioner;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three Portal nodes as separate processes of the packaged jar on loopback, one PostgreSQL journal (started by
+ * .ci/run, found through PORTAL_TEST_POSTGRES). Writes and reads through every node; a node killed with kill -9 under
+ * load (its partitions come back elsewhere, nothing acknowledged is lost, the failover time is printed); a node
+ * leaving gracefully and rejoining while clients write (no write lost, no error reaches the clients).
+ */
+class ClusterIT {
+  private static final int PARTITIONS = 16;
+
+  /** One node's ports and process. */
+  private static final class Node {
+    final int port = freePort();
+    final int artery = freePort();
+    final int management = freePort();
+    JarProcess process;
+
+    InetSocketAddress address() {
+      return InetSocketAddress.createUnresolved("127.0.0.1", port);
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static String postgres() {
+    String url = System.getenv("PORTAL_TEST_POSTGRES");
+    if (url == null || url.isBlank()) {
+      throw new AssertionError("the cluster tests need PostgreSQL: run `bash .ci/run`, which starts one, or set "
+          + "PORTAL_TEST_POSTGRES=jdbc:postgresql://127.0.0.1:PORT/postgres (user postgres, trust auth)");
+    }
+    return url;
+  }
+
+  /** A fresh database on the test PostgreSQL, so that every run starts empty. */
+  private static String freshDatabase() throws Exception {
+    String admin = postgres();
+    String name = "portal_it_" + System.nanoTime();
+    try (Connection connection = DriverManager.getConnection(admin, "postgres", "");
+        Statement statement = connection.createStatement()) {
+      statement.execute("CREATE DATABASE " + name);
+    }
+    return admin.substring(0, admin.lastIndexOf('/') + 1) + name;
+  }
+
+  private static JarProcess start(Node node, List<Node> seeds, String journalUrl, Path dataDir) throws IOException {
+    List<String> jvm = new ArrayList<>(List.of(
+        "-Dconfig.file=conf/cluster-node.conf",
+        "-Dportal.server.port=" + node.port,
+        "-Dportal.store.partitions=" + PARTITIONS,
+        "-Dportal.store.data-dir=" + dataDir,
+        "-Dpekko.remote.artery.canonical.port=" + node.artery,
+        "-Dpekko.management.http.port=" + node.management,
+        "-Dpekko-persistence-jdbc.shared-databases.portal.db.url=" + journalUrl,
+        "-Dpekko-persistence-jdbc.shared-databases.portal.db.user=postgres"));
+    for (int i = 0; i < seeds.size(); i++) {
+      jvm.add("-Dpekko.cluster.seed-nodes." + i + "=pekko://portal@127.0.0.1:" + seeds.get(i).artery);
+    }
+    node.process = JarProcess.start(jvm);
+    return node.process;
+  }
+
+  private static int httpStatus(int port, String path) {
+    try {
+      HttpURLConnection http = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL()
+          .openConnection();
+      http.setConnectTimeout(2000);
+      http.setReadTimeout(5000);
+      return http.getResponseCode();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  private static PortalClient client(List<Node> nodes, int retries) {
+    return PortalClient.connect(nodes.stream().map(Node::address).toList(), PortalClient.Options.defaults()
+        .withRequestTimeout(Duration.ofSeconds(3)).withRetries(retries, Duration.ofMillis(300)));
+  }
+
+  /** Writes until stopped, recording each acknowledged write (key -> value); counts failures. */
+  private static Thread writer(PortalClient client, String prefix, AtomicBoolean running, Map<String, String> acked,
+      AtomicLong failures) {
+    Thread thread = new Thread(() -> {
+      long i = 0;
+      while (running.get()) {
+        String key = prefix + (i % 200);
+        String value = prefix + "#" + i++;
+        try {
+          client.set(key, value);
+          acked.put(key, value);
+        } catch (RuntimeException e) {
+          failures.incrementAndGet();
+        }
+      }
+    }, "writer-" + prefix);
+    thread.start();
+    return thread;
+  }
+
+  private static void verify(PortalClient reader, Map<String, String> acked) {
+    for (Map.Entry<String, String> expected : acked.entrySet()) {
+      Entry entry = reader.get(expected.getKey()).orElseThrow(
+          () -> new AssertionError("acknowledged key " + expected.getKey() + " is missing"));
+      assertEquals(expected.getValue(), entry.value().toStringUtf8(), expected.getKey());
+    }
+  }
+
+  @Test
+  void threeNodesServeEveryKeySurviveAKillAndAGracefulLeave() throws Exception {
+    String journal = freshDatabase();
+    Path dataDir = TestServer.newDataDir();
+    Node n1 = new Node();
+    Node n2 = new Node();
+    Node n3 = new Node();
+    List<Node> seeds = List.of(n1, n2);
+    try {
+      start(n1, seeds, journal, dataDir).awaitReady();
+      start(n2, seeds, journal, dataDir);
+      start(n3, seeds, journal, dataDir);
+      n2.process.awaitReady();
+      n3.process.awaitReady();
+      assertEquals(200, httpStatus(n1.management, "/ready"));
+      assertEquals(200, httpStatus(n3.management, "/alive"));
+
+      // every node serves every key
+      List<Node> all = List.of(n1, n2, n3);
+      for (int i = 0; i < 300; i++) {
+        try (PortalClient one = client(List.of(all.get(i % 3)), 0)) {
+          assertEquals(1, one.set("spread-" + i, "v" + i));
+        }
+        if (i % 100 == 99) {
+          System.out.println("ClusterIT: " + (i + 1) + " keys written");
+        }
+      }
+      for (Node node : all) {
+        try (PortalClient reader = client(List.of(node), 0)) {
+          for (int i = 0; i < 300; i++) {
+            assertEquals(new Entry(ByteString.copyFromUtf8("v" + i), 1), reader.get("spread-" + i).orElseThrow(),
+                "key " + i + " through node " + node.port);
+          }
+        }
+      }
+
+      // kill -9 of node 3 under load through every node
+      Map<String, String> acked = new ConcurrentHashMap<>();
+      AtomicBoolean running = new AtomicBoolean(true);
+      AtomicLong failures = new AtomicLong();
+      PortalClient c1 = client(List.of(n1, n2), 5);
+      PortalClient c2 = client(List.of(n2, n1), 5);
+      PortalClient c3 = client(List.of(n3, n1), 5);
+      List<Thread> writers = List.of(writer(c1, "a-", running, acked, failures),
+          writer(c2, "b-", running, acked, failures), writer(c3, "c-", running, acked, failures));
+      Thread.sleep(3000);
+      long killedAt = System.nanoTime();
+      n3.process.kill9();
+      long recovered = awaitEveryPartitionWritable(n1, killedAt);
+      System.out.printf("ClusterIT: after kill -9 of a node, every partition took writes again within %.1f s%n",
+          (recovered - killedAt) / 1e9);
+      assertTrue(recovered - killedAt < Duration.ofSeconds(30).toNanos(), "failover within 30 s");
+      Thread.sleep(2000);
+
+      // node 3 rejoins; node 2 leaves gracefully (SIGTERM) and rejoins, while the writers go on
+      start(n3, seeds, journal, dataDir).awaitReady();
+      long failuresBeforeLeave = failures.get();
+      n2.process.process.toHandle().destroy();
+      assertTrue(n2.process.process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "node 2 left");
+      Thread.sleep(2000);
+      start(n2, seeds, journal, dataDir).awaitReady();
+      Thread.sleep(3000);
+      running.set(false);
+      for (Thread thread : writers) {
+        thread.join(30_000);
+      }
+      System.out.printf("ClusterIT: %d keys acknowledged, %d writes failed during the kill, %d during the leave%n",
+          acked.size(), failuresBeforeLeave, failures.get() - failuresBeforeLeave);
+      assertEquals(failuresBeforeLeave, failures.get(), "a graceful leave and rejoin shows clients no error");
+      for (Node node : all) {
+        try (PortalClient reader = client(List.of(node), 3)) {
+          verify(reader, acked);
+        }
+      }
+      c1.close();
+      c2.close();
+      c3.close();
+    } finally {
+      for (Node node : List.of(n3, n2, n1)) {
+        if (node.process != null) {
+          node.process.close();
+        }
+      }
+    }
+  }
+
+  /** Writes one key of every partition through {@code via} until each has succeeded; returns when the last did. */
+  private static long awaitEveryPartitionWritable(Node via, long since) throws InterruptedException {
+    List<String> probes = new ArrayList<>();
+    for (int p = 0, i = 0; p < PARTITIONS; i++) {
+      String key = "probe-" + i;
+      if (Partitioner.partitionOf(ByteString.copyFromUtf8(key), PARTITIONS) == p) {
+        probes.add(key);
+        p++;
+        i = -1;
+      }
+    }
+    long deadline = since + Duration.ofSeconds(60).toNanos();
+    long last = since;
+    try (PortalClient prober = PortalClient.connect(List.of(via.address()), PortalClient.Options.defaults()
+        .withoutSession().withRequestTimeout(Duration.ofMillis(1500)))) {
+      for (String key : probes) {
+        while (true) {
+          try {
+            prober.set(key, "up");
+            last = Math.max(last, System.nanoTime());
+            break;
+          } catch (RuntimeException e) {
+            if (System.nanoTime() > deadline) {
+              throw new AssertionError("partition of " + key + " still not writable 60 s after the kill", e);
+            }
+            Thread.sleep(100);
+          }
+        }
+      }
+    }
+    return last;
+  }
+}
