@@ -174,11 +174,10 @@ public final class PartitionProtocolSerializer extends SerializerWithStringManif
   }
 
   private static io.portal.store.proto.Origin origin(Origin origin) {
-    return io.portal.store.proto.Origin.newBuilder().setClientId(origin.clientId())
-        .setRequestId(origin.requestId()).build();
+    return StoreSerializer.toProto(origin);
   }
 
   private static Origin origin(io.portal.store.proto.Origin origin) {
-    return new Origin(origin.getClientId(), origin.getRequestId());
+    return StoreSerializer.fromProto(origin);
   }
 }

@@ -138,12 +138,12 @@ public final class StoreSerializer extends SerializerWithStringManifest {
     return PartitionState.of(entries, dedup);
   }
 
-  private static io.portal.store.proto.Origin toProto(Origin origin) {
+  static io.portal.store.proto.Origin toProto(Origin origin) {
     return io.portal.store.proto.Origin.newBuilder().setClientId(origin.clientId())
         .setRequestId(origin.requestId()).build();
   }
 
-  private static Origin fromProto(io.portal.store.proto.Origin origin) {
+  static Origin fromProto(io.portal.store.proto.Origin origin) {
     return new Origin(origin.getClientId(), origin.getRequestId());
   }
 }
