@@ -43,6 +43,11 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "7777", description = "server port (default: ${DEFAULT-VALUE})")
   int port;
 
+  @Option(names = "--protocol", defaultValue = "portal",
+      description = "portal; resp to drive a Redis server the same way; etcd for etcd's JSON gateway "
+          + "(default: ${DEFAULT-VALUE})")
+  String protocol;
+
   @Option(names = "--connections", defaultValue = "50", description = "connections (default: ${DEFAULT-VALUE})")
   int connections;
 
@@ -105,9 +110,9 @@ public final class Bench implements Callable<Integer> {
     Duration measured = parseDuration(duration);
     Duration warm = parseDuration(warmup);
     if (connections < 1 || pipeline < 1 || keys < 1 || valueSize < 0
-        || !List.of("set", "get", "del", "mixed").contains(ops)) {
+        || !List.of("set", "get", "del", "mixed").contains(ops) || !List.of("portal", "resp", "etcd").contains(protocol)) {
       spec.commandLine().getErr().println("error: need connections, pipeline, keys >= 1, value-size >= 0, "
-          + "ops in set|get|del|mixed");
+          + "ops in set|get|del|mixed, protocol portal|resp|etcd");
       return 2;
     }
     ByteString[] keySpace = new ByteString[keys];
@@ -120,22 +125,26 @@ public final class Bench implements Callable<Integer> {
 
     PortalClient.Options options = session ? PortalClient.Options.defaults()
         : PortalClient.Options.defaults().withoutSession();
-    List<PortalClient> clients = new ArrayList<>();
+    List<Target> clients = new ArrayList<>();
     try {
       for (int i = 0; i < connections; i++) {
-        clients.add(PortalClient.connect(host, port, options));
+        clients.add(switch (protocol) {
+          case "resp" -> new RespTarget(host, port);
+          case "etcd" -> new EtcdTarget(host, port);
+          default -> Target.portal(PortalClient.connect(host, port, options));
+        });
       }
-    } catch (PortalException e) {
-      spec.commandLine().getErr().println("error: " + e.getMessage());
-      clients.forEach(PortalClient::close);
+    } catch (PortalException | IOException e) {
+      spec.commandLine().getErr().println("error: cannot connect to " + host + ":" + port + ": " + e.getMessage());
+      clients.forEach(Target::close);
       return 2;
     }
-    out.printf("bench: %s, %d connections, pipeline %d, %d-byte values, %d keys, warmup %s, then %s%n", ops,
-        connections, pipeline, valueSize, keys, warmup, requests > 0 ? requests + " requests" : duration);
+    out.printf("bench: %s %s, %d connections, pipeline %d, %d-byte values, %d keys, warmup %s, then %s%n", protocol,
+        ops, connections, pipeline, valueSize, keys, warmup, requests > 0 ? requests + " requests" : duration);
 
     AtomicBoolean running = new AtomicBoolean(true);
     List<Thread> senders = new ArrayList<>();
-    for (PortalClient client : clients) {
+    for (Target client : clients) {
       Thread sender = new Thread(() -> drive(client, keySpace, value, running), "bench-sender");
       sender.setDaemon(true);
       sender.start();
@@ -177,7 +186,7 @@ public final class Bench implements Callable<Integer> {
     for (Thread sender : senders) {
       sender.join(5000);
     }
-    clients.forEach(PortalClient::close);
+    clients.forEach(Target::close);
 
     double throughput = total * 1e9 / elapsed;
     out.printf("%nrequests %,d in %.2f s: %,.0f ops/s%n", total, elapsed / 1e9, throughput);
@@ -195,7 +204,7 @@ public final class Bench implements Callable<Integer> {
   }
 
   /** One connection's loop: keep {@code pipeline} requests in flight until stopped. */
-  private void drive(PortalClient client, ByteString[] keySpace, ByteString value, AtomicBoolean running) {
+  private void drive(Target client, ByteString[] keySpace, ByteString value, AtomicBoolean running) {
     Semaphore window = new Semaphore(pipeline);
     ThreadLocalRandom random = ThreadLocalRandom.current();
     try {
@@ -208,10 +217,10 @@ public final class Bench implements Callable<Integer> {
             : keySpace[random.nextInt(keySpace.length)];
         long sent = System.nanoTime();
         CompletableFuture<?> request = switch (ops) {
-          case "get" -> client.getAsync(key);
-          case "del" -> client.deleteAsync(key);
-          case "mixed" -> random.nextDouble() < readRatio ? client.getAsync(key) : client.setAsync(key, value);
-          default -> client.setAsync(key, value);
+          case "get" -> client.get(key);
+          case "del" -> client.delete(key);
+          case "mixed" -> random.nextDouble() < readRatio ? client.get(key) : client.set(key, value);
+          default -> client.set(key, value);
         };
         request.whenComplete((ignored, failure) -> {
           window.release();
@@ -274,10 +283,10 @@ public final class Bench implements Callable<Integer> {
         .append('"').append(code).append("\":").append(count));
     errorsJson.append('}');
     String text = String.format(java.util.Locale.ROOT,
-        "{\"ops\":\"%s\",\"connections\":%d,\"pipeline\":%d,\"value_size\":%d,\"keys\":%d,\"requests\":%d,"
+        "{\"protocol\":\"%s\",\"ops\":\"%s\",\"connections\":%d,\"pipeline\":%d,\"value_size\":%d,\"keys\":%d,\"requests\":%d,"
             + "\"seconds\":%.3f,\"ops_per_sec\":%.1f,\"errors\":%s,\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,"
             + "\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f},\"generator_cpu_share\":%.3f}%n",
-        ops, connections, pipeline, valueSize, keys, total, elapsedNanos / 1e9, throughput, errorsJson,
+        protocol, ops, connections, pipeline, valueSize, keys, total, elapsedNanos / 1e9, throughput, errorsJson,
         ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(99)),
         ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), cpuShare);
     Files.writeString(json, text, StandardCharsets.UTF_8);

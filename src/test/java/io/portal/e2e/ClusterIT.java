@@ -28,8 +28,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Three Portal nodes as separate processes of the packaged jar on loopback, one PostgreSQL journal (started by
  * .ci/run, found through PORTAL_TEST_POSTGRES). Writes and reads through every node; a node killed with kill -9 under
- * load (its partitions come back elsewhere, nothing acknowledged is lost, the failover time is printed); a node
- * leaving gracefully and rejoining while clients write (no write lost, no error reaches the clients).
+ * load (its partitions come back elsewhere, nothing acknowledged is lost, the failover time is printed); a rolling
+ * restart, every node in turn leaving gracefully and rejoining while clients write (no write lost, no error reaches
+ * the clients).
  */
 class ClusterIT {
   private static final int PARTITIONS = 16;
@@ -137,7 +138,7 @@ class ClusterIT {
   }
 
   @Test
-  void threeNodesServeEveryKeySurviveAKillAndAGracefulLeave() throws Exception {
+  void threeNodesServeEveryKeySurviveAKillAndARollingRestart() throws Exception {
     String journal = freshDatabase();
     Path dataDir = TestServer.newDataDir();
     Node n1 = new Node();
@@ -190,21 +191,28 @@ class ClusterIT {
       assertTrue(recovered - killedAt < Duration.ofSeconds(30).toNanos(), "failover within 30 s");
       Thread.sleep(2000);
 
-      // node 3 rejoins; node 2 leaves gracefully (SIGTERM) and rejoins, while the writers go on
+      // node 3 rejoins; then a rolling restart: each node in turn leaves gracefully (SIGTERM) and rejoins, while
+      // the writers go on
       start(n3, seeds, journal, dataDir).awaitReady();
       long failuresBeforeLeave = failures.get();
-      n2.process.process.toHandle().destroy();
-      assertTrue(n2.process.process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "node 2 left");
+      for (Node node : List.of(n2, n3, n1)) {
+        long leftAt = System.nanoTime();
+        node.process.process.toHandle().destroy();
+        assertTrue(node.process.process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "node left");
+        System.out.printf("ClusterIT: node on port %d left gracefully in %.1f s%n", node.port,
+            (System.nanoTime() - leftAt) / 1e9);
+        Thread.sleep(1000);
+        start(node, seeds, journal, dataDir).awaitReady();
+        Thread.sleep(1000);
+      }
       Thread.sleep(2000);
-      start(n2, seeds, journal, dataDir).awaitReady();
-      Thread.sleep(3000);
       running.set(false);
       for (Thread thread : writers) {
         thread.join(30_000);
       }
-      System.out.printf("ClusterIT: %d keys acknowledged, %d writes failed during the kill, %d during the leave%n",
+      System.out.printf("ClusterIT: %d keys acknowledged, %d writes failed during the kill, %d during the restarts%n",
           acked.size(), failuresBeforeLeave, failures.get() - failuresBeforeLeave);
-      assertEquals(failuresBeforeLeave, failures.get(), "a graceful leave and rejoin shows clients no error");
+      assertEquals(failuresBeforeLeave, failures.get(), "a rolling restart shows clients no error");
       for (Node node : all) {
         try (PortalClient reader = client(List.of(node), 3)) {
           verify(reader, acked);
