@@ -19,9 +19,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
@@ -93,6 +91,8 @@ public final class Bench implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
+  private static final java.util.concurrent.Executor RETRY_PAUSE =
+      CompletableFuture.delayedExecutor(10, java.util.concurrent.TimeUnit.MILLISECONDS);
   private final Recorder recorder = new Recorder(3);
   private final LongAdder completed = new LongAdder();
   private final Map<ErrorCode, LongAdder> errors = new ConcurrentHashMap<>();
@@ -143,12 +143,8 @@ public final class Bench implements Callable<Integer> {
         ops, connections, pipeline, valueSize, keys, warmup, requests > 0 ? requests + " requests" : duration);
 
     AtomicBoolean running = new AtomicBoolean(true);
-    List<Thread> senders = new ArrayList<>();
     for (Target client : clients) {
-      Thread sender = new Thread(() -> drive(client, keySpace, value, running), "bench-sender");
-      sender.setDaemon(true);
-      sender.start();
-      senders.add(sender);
+      drive(client, keySpace, value, running);
     }
 
     Thread.sleep(warm.toMillis());
@@ -183,9 +179,7 @@ public final class Bench implements Callable<Integer> {
         / Runtime.getRuntime().availableProcessors();
     measuring = false;
     running.set(false);
-    for (Thread sender : senders) {
-      sender.join(5000);
-    }
+    Thread.sleep(200); // let the chains see the stop
     clients.forEach(Target::close);
 
     double throughput = total * 1e9 / elapsed;
@@ -203,43 +197,50 @@ public final class Bench implements Callable<Integer> {
     return 0;
   }
 
-  /** One connection's loop: keep {@code pipeline} requests in flight until stopped. */
+  /**
+   * One connection's load: {@code pipeline} chains of requests, each sending its next request from the completion
+   * of the previous one (on the client's reader thread), so no thread waits and nothing is queued beyond the
+   * pipeline depth.
+   */
   private void drive(Target client, ByteString[] keySpace, ByteString value, AtomicBoolean running) {
-    Semaphore window = new Semaphore(pipeline);
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    try {
-      while (running.get()) {
-        if (!window.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-          continue;
-        }
-        ByteString key = sequential
-            ? keySpace[(int) (nextKey.getAndIncrement() % keySpace.length)]
-            : keySpace[random.nextInt(keySpace.length)];
-        long sent = System.nanoTime();
-        CompletableFuture<?> request = switch (ops) {
-          case "get" -> client.get(key);
-          case "del" -> client.delete(key);
-          case "mixed" -> random.nextDouble() < readRatio ? client.get(key) : client.set(key, value);
-          default -> client.set(key, value);
-        };
-        request.whenComplete((ignored, failure) -> {
-          window.release();
-          if (!measuring) {
-            return;
-          }
-          if (failure == null) {
-            recorder.recordValue(System.nanoTime() - sent);
-            completed.increment();
-          } else {
-            Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
-            ErrorCode code = cause instanceof PortalException p ? p.code() : ErrorCode.INTERNAL;
-            errors.computeIfAbsent(code, c -> new LongAdder()).increment();
-          }
-        });
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    for (int chain = 0; chain < pipeline; chain++) {
+      sendNext(client, keySpace, value, running);
     }
+  }
+
+  private void sendNext(Target client, ByteString[] keySpace, ByteString value, AtomicBoolean running) {
+    if (!running.get()) {
+      return;
+    }
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    ByteString key = sequential
+        ? keySpace[(int) (nextKey.getAndIncrement() % keySpace.length)]
+        : keySpace[random.nextInt(keySpace.length)];
+    long sent = System.nanoTime();
+    CompletableFuture<?> request = switch (ops) {
+      case "get" -> client.get(key);
+      case "del" -> client.delete(key);
+      case "mixed" -> random.nextDouble() < readRatio ? client.get(key) : client.set(key, value);
+      default -> client.set(key, value);
+    };
+    request.whenComplete((ignored, failure) -> {
+      if (measuring) {
+        if (failure == null) {
+          recorder.recordValue(System.nanoTime() - sent);
+          completed.increment();
+        } else {
+          Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+          ErrorCode code = cause instanceof PortalException p ? p.code() : ErrorCode.INTERNAL;
+          errors.computeIfAbsent(code, c -> new LongAdder()).increment();
+        }
+      }
+      if (failure == null) {
+        sendNext(client, keySpace, value, running);
+      } else {
+        // after an error (a broken connection fails at once) pause, so a chain neither spins nor recurses
+        CompletableFuture.runAsync(() -> sendNext(client, keySpace, value, running), RETRY_PAUSE);
+      }
+    });
   }
 
   private long errorCount() {

@@ -55,8 +55,8 @@ public final class PortalServer {
 
   /**
    * Starts a server in {@code system}: prepares the journal (durable mode), joins the cluster, starts and recovers
-   * every partition, then binds the port. Completes when the server serves. Blocks while it prepares the journal;
-   * call from outside the actor system (main or a test).
+   * every partition, then binds the port. Completes when the server serves. Blocks while it prepares the journal
+   * (JDBC); call from outside the actor system (main or a test).
    */
   public static CompletionStage<PortalServer> start(ActorSystem<SpawnProtocol.Command> system,
       ServerSettings settings) {
@@ -120,9 +120,9 @@ public final class PortalServer {
     AtomicReference<String> nodeId = new AtomicReference<>(settings.nodeId());
     RequestHandler handler = new RequestHandler(store, settings.connection().maxKeyBytes(), Version.current(),
         nodeId::get);
-    ActorRef<ConnectionManager.Command> manager = spawn(system,
-        ConnectionManager.create(settings.connection(), settings.maxConnections(), handler, metrics), "connections");
-    return TcpTransport.bind(system, settings.host(), settings.port(), settings.backlog(),
+    return spawn(system, ConnectionManager.create(settings.connection(), settings.maxConnections(), handler,
+        metrics), "connections").thenCompose(manager -> TcpTransport.bind(system, settings.host(), settings.port(),
+            settings.backlog(),
             remote -> AskPattern.<ConnectionManager.Command, Flow<ByteString, ByteString, NotUsed>>ask(manager,
                 replyTo -> new ConnectionManager.Accept(remote, replyTo), SETUP_TIMEOUT, system.scheduler()))
         .thenApply(binding -> {
@@ -133,7 +133,7 @@ public final class PortalServer {
           server.registerShutdown(manager);
           ServerStatus.get(system).serving(store);
           return server;
-        });
+        }));
   }
 
   private void registerShutdown(ActorRef<ConnectionManager.Command> manager) {
@@ -155,12 +155,10 @@ public final class PortalServer {
     });
   }
 
-  private static <T> ActorRef<T> spawn(ActorSystem<SpawnProtocol.Command> system, Behavior<T> behavior,
-      String name) {
-    return AskPattern.<SpawnProtocol.Command, ActorRef<T>>ask(system,
-            replyTo -> new SpawnProtocol.Spawn<>(behavior, name, Props.empty(), replyTo), SETUP_TIMEOUT,
-            system.scheduler())
-        .toCompletableFuture().join();
+  private static <T> CompletionStage<ActorRef<T>> spawn(ActorSystem<SpawnProtocol.Command> system,
+      Behavior<T> behavior, String name) {
+    return AskPattern.ask(system, replyTo -> new SpawnProtocol.Spawn<>(behavior, name, Props.empty(), replyTo),
+        SETUP_TIMEOUT, system.scheduler());
   }
 
   /** The address the server listens on. */

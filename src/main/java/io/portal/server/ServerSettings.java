@@ -33,9 +33,4 @@ public record ServerSettings(
         StoreSettings.fromConfig(config),
         ConnectionSettings.fromConfig(config));
   }
-
-  /** This settings with another port; tests bind port 0. */
-  public ServerSettings withPort(int newPort) {
-    return new ServerSettings(host, newPort, backlog, maxConnections, nodeId, store, connection);
-  }
 }

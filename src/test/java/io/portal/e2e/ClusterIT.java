@@ -244,7 +244,7 @@ class ClusterIT {
     long deadline = since + Duration.ofSeconds(60).toNanos();
     long last = since;
     try (PortalClient prober = PortalClient.connect(List.of(via.address()), PortalClient.Options.defaults()
-        .withoutSession().withRequestTimeout(Duration.ofMillis(1500)))) {
+        .withoutSession().withRequestTimeout(Duration.ofMillis(500)))) {
       for (String key : probes) {
         while (true) {
           try {
@@ -255,7 +255,7 @@ class ClusterIT {
             if (System.nanoTime() > deadline) {
               throw new AssertionError("partition of " + key + " still not writable 60 s after the kill", e);
             }
-            Thread.sleep(100);
+            Thread.sleep(50);
           }
         }
       }

@@ -324,4 +324,32 @@ class ServerEndToEndTest {
         () -> PortalClient.connect("127.0.0.1", server.port()).ping(ByteString.EMPTY));
     assertEquals(ErrorCode.UNAVAILABLE, refused.code());
   }
+
+  @Test
+  void healthChecksReportReadyAndAlive() throws Exception {
+    int managementPort;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      managementPort = free.getLocalPort();
+    }
+    try (TestServer server = new TestServer("portal.management.enabled = on\n"
+        + "pekko.management.http.port = " + managementPort);
+        PortalClient client = PortalClient.connect("127.0.0.1", server.port())) {
+      assertEquals(200, status(managementPort, "/ready"));
+      assertEquals(200, status(managementPort, "/alive"));
+      assertEquals(utf8("x"), client.ping(utf8("x")));
+    }
+    assertEquals(-1, status(managementPort, "/ready"), "gone with the server");
+  }
+
+  private static int status(int port, String path) {
+    try {
+      java.net.HttpURLConnection http = (java.net.HttpURLConnection) java.net.URI.create(
+          "http://127.0.0.1:" + port + path).toURL().openConnection();
+      http.setConnectTimeout(2000);
+      http.setReadTimeout(5000);
+      return http.getResponseCode();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
 }

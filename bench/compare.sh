@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Portal side by side with Redis and etcd on this machine, driven by the same load generator
+# (java -jar target/portal.jar bench; --protocol resp for Redis, --protocol etcd for etcd's JSON gateway).
+# Installs redis-server and etcd-server from Debian's packages when missing, starts every system on its own
+# loopback port with a temporary data folder, stops each by process id, and prints one table. Writes the raw
+# results and two SVG charts to OUT (default: a temporary folder; docs/bench is where the committed ones live).
+#
+#   bench/compare.sh [seconds-per-run] [OUT]        e.g. bench/compare.sh 10 docs/bench
+#
+# Needs target/portal.jar (mvn -B package -DskipTests). About 5 minutes at 10 s per run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUN=${1:-10}
+OUT=${2:-$(mktemp -d)}
+JAR=target/portal.jar
+mkdir -p "$OUT"
+[ -f "$JAR" ] || { echo "build first: mvn -B package -DskipTests" >&2; exit 2; }
+if ! command -v redis-server > /dev/null || ! command -v etcd > /dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server etcd-server > /dev/null
+fi
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null || true; done; }
+trap cleanup EXIT
+wait_port() { for _ in $(seq 1 300); do (echo > "/dev/tcp/127.0.0.1/$1") 2> /dev/null && return 0; sleep 0.2; done; return 1; }
+bench() { # system protocol port op connections pipeline
+  java -jar $JAR bench --protocol "$2" --port "$3" --ops "$4" --connections "$5" --pipeline "$6" --value-size 100 \
+    --keys 100000 --duration "${RUN}s" --warmup 3s --json "$OUT/$1-$4-$5x$6.json" > "$OUT/$1-$4-$5x$6.txt"
+}
+populate() { # protocol port
+  java -jar $JAR bench --protocol "$1" --port "$2" --ops set --keys 100000 --requests 100000 --sequential \
+    --pipeline 32 --warmup 0s > /dev/null
+}
+ROWS=("set 50 1" "set 50 16" "get 50 1" "get 50 16" "get 1 1")
+
+# --- in memory: Portal (memory store) vs Redis without persistence
+P=$(free_port); D=$(mktemp -d)
+java -Dportal.store.mode=memory -Dportal.store.data-dir="$D" -Dportal.server.port=$P -Dportal.management.enabled=false \
+  -jar $JAR > "$OUT/portal-memory.log" 2>&1 & PIDS+=($!); wait_port $P
+for r in "${ROWS[@]}"; do set -- $r; [ "$1" = get ] && [ ! -f "$OUT/.pm" ] && populate portal $P && touch "$OUT/.pm"
+  bench portal-memory portal $P $1 $2 $3; done
+kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2> /dev/null || true
+
+R=$(free_port); D=$(mktemp -d)
+redis-server --port $R --bind 127.0.0.1 --save "" --appendonly no --dir "$D" > "$OUT/redis.log" 2>&1 & PIDS+=($!)
+wait_port $R
+for r in "${ROWS[@]}"; do set -- $r; [ "$1" = get ] && [ ! -f "$OUT/.rm" ] && populate resp $R && touch "$OUT/.rm"
+  bench redis-nopersist resp $R $1 $2 $3; done
+kill "${PIDS[-1]}"
+
+# --- durable: Portal (H2 journal) vs Redis appendfsync always vs etcd
+P=$(free_port); D=$(mktemp -d)
+java -Dportal.store.data-dir="$D" -Dportal.server.port=$P -Dportal.management.enabled=false \
+  -jar $JAR > "$OUT/portal-durable.log" 2>&1 & PIDS+=($!); wait_port $P
+bench portal-durable portal $P set 50 1; bench portal-durable portal $P set 50 16
+kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2> /dev/null || true
+
+R=$(free_port); D=$(mktemp -d)
+redis-server --port $R --bind 127.0.0.1 --save "" --appendonly yes --appendfsync always --dir "$D" \
+  > "$OUT/redis-always.log" 2>&1 & PIDS+=($!); wait_port $R
+bench redis-fsync-always resp $R set 50 1; bench redis-fsync-always resp $R set 50 16
+kill "${PIDS[-1]}"
+
+E=$(free_port); EP=$(free_port); D=$(mktemp -d)
+etcd --data-dir "$D" --listen-client-urls http://127.0.0.1:$E --advertise-client-urls http://127.0.0.1:$E \
+  --listen-peer-urls http://127.0.0.1:$EP --initial-advertise-peer-urls http://127.0.0.1:$EP \
+  --initial-cluster default=http://127.0.0.1:$EP > "$OUT/etcd.log" 2>&1 & PIDS+=($!); wait_port $E
+bench etcd-json-gateway etcd $E set 50 1; bench etcd-json-gateway etcd $E set 50 16
+kill "${PIDS[-1]}"
+rm -f "$OUT/.pm" "$OUT/.rm"
+
+python3 bench/report.py "$OUT"

@@ -1,0 +1,43 @@
+package io.portal.server;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.portal.store.StoreSettings;
+import org.junit.jupiter.api.Test;
+
+/** A node that joins others refuses the node-local H2 journal; alone, or on PostgreSQL, it starts. */
+class MultiNodeJournalTest {
+  private static Config config(String overrides) {
+    return ConfigLoader.resolve(ConfigFactory.parseString(overrides + "\nportal.store.data-dir = /tmp/unused"));
+  }
+
+  private static void check(Config config) {
+    PortalServer.requireSharedJournalForMultiNode(config, StoreSettings.fromConfig(config));
+  }
+
+  @Test
+  void seedNodesWithTheH2JournalAreRefused() {
+    Config multi = config("pekko.cluster.seed-nodes = [\"pekko://portal@127.0.0.1:2551\"]");
+    String message = assertThrows(IllegalStateException.class, () -> check(multi)).getMessage();
+    assertTrue(message.contains("configured for a multi-node cluster (pekko.cluster.seed-nodes = "
+        + "[pekko://portal@127.0.0.1:2551])") && message.contains("node-local H2 database in /tmp/unused")
+        && message.contains("a partition moved to another node would lose its data"), message);
+  }
+
+  @Test
+  void aSingleNodeOnH2APostgresClusterAndAMemoryClusterStart() {
+    assertDoesNotThrow(() -> check(config("")));
+    assertDoesNotThrow(() -> check(config("""
+        pekko.cluster.seed-nodes = ["pekko://portal@127.0.0.1:2551"]
+        pekko-persistence-jdbc.shared-databases.portal.profile = "slick.jdbc.PostgresProfile$"
+        """)));
+    assertDoesNotThrow(() -> check(config("""
+        pekko.cluster.seed-nodes = ["pekko://portal@127.0.0.1:2551"]
+        portal.store.mode = memory
+        """)));
+  }
+}
