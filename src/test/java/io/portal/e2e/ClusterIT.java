@@ -47,6 +47,42 @@ class ClusterIT {
     }
   }
 
+  /** Three nodes on one fresh journal database, started and ready; closing stops every node still running. */
+  private static final class Cluster implements AutoCloseable {
+    final Node n1 = new Node();
+    final Node n2 = new Node();
+    final Node n3 = new Node();
+    final List<Node> seeds = List.of(n1, n2);
+    final String journal;
+    final Path dataDir = TestServer.newDataDir();
+
+    Cluster() throws Exception {
+      journal = freshDatabase();
+      start(n1, seeds, journal, dataDir).awaitReady();
+      start(n2, seeds, journal, dataDir);
+      start(n3, seeds, journal, dataDir);
+      n2.process.awaitReady();
+      n3.process.awaitReady();
+    }
+
+    /** Starts {@code node} again (after it stopped) and waits until it serves. */
+    void restart(Node node) throws Exception {
+      start(node, seeds, journal, dataDir).awaitReady();
+    }
+
+    @Override
+    public void close() throws Exception {
+      for (Node node : List.of(n3, n2, n1)) {
+        if (node.process != null) {
+          if (node.process.process.isAlive()) {
+            signal("CONT", node.process.process.pid()); // in case a test left it frozen
+          }
+          node.process.close();
+        }
+      }
+    }
+  }
+
   private static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
@@ -139,18 +175,10 @@ class ClusterIT {
 
   @Test
   void threeNodesServeEveryKeySurviveAKillAndARollingRestart() throws Exception {
-    String journal = freshDatabase();
-    Path dataDir = TestServer.newDataDir();
-    Node n1 = new Node();
-    Node n2 = new Node();
-    Node n3 = new Node();
-    List<Node> seeds = List.of(n1, n2);
-    try {
-      start(n1, seeds, journal, dataDir).awaitReady();
-      start(n2, seeds, journal, dataDir);
-      start(n3, seeds, journal, dataDir);
-      n2.process.awaitReady();
-      n3.process.awaitReady();
+    try (Cluster cluster = new Cluster()) {
+      Node n1 = cluster.n1;
+      Node n2 = cluster.n2;
+      Node n3 = cluster.n3;
       assertEquals(200, httpStatus(n1.management, "/ready"));
       assertEquals(200, httpStatus(n3.management, "/alive"));
 
@@ -195,7 +223,7 @@ class ClusterIT {
 
       // node 3 rejoins; then a rolling restart: each node in turn leaves gracefully (SIGTERM) and rejoins, while
       // the writers go on
-      start(n3, seeds, journal, dataDir).awaitReady();
+      cluster.restart(n3);
       long failuresBeforeLeave = failures.get();
       for (Node node : List.of(n2, n3, n1)) {
         long leftAt = System.nanoTime();
@@ -204,7 +232,7 @@ class ClusterIT {
         System.out.printf("ClusterIT: node on port %d left gracefully in %.1f s%n", node.port,
             (System.nanoTime() - leftAt) / 1e9);
         Thread.sleep(1000);
-        start(node, seeds, journal, dataDir).awaitReady();
+        cluster.restart(node);
         Thread.sleep(1000);
       }
       Thread.sleep(2000);
@@ -223,12 +251,6 @@ class ClusterIT {
       c1.close();
       c2.close();
       c3.close();
-    } finally {
-      for (Node node : List.of(n3, n2, n1)) {
-        if (node.process != null) {
-          node.process.close();
-        }
-      }
     }
   }
 
@@ -239,18 +261,10 @@ class ClusterIT {
    */
   @Test
   void anIsolatedNodeNeverForksAPartition() throws Exception {
-    String journal = freshDatabase();
-    Path dataDir = TestServer.newDataDir();
-    Node n1 = new Node();
-    Node n2 = new Node();
-    Node n3 = new Node();
-    List<Node> seeds = List.of(n1, n2);
-    try {
-      start(n1, seeds, journal, dataDir).awaitReady();
-      start(n2, seeds, journal, dataDir);
-      start(n3, seeds, journal, dataDir);
-      n2.process.awaitReady();
-      n3.process.awaitReady();
+    try (Cluster cluster = new Cluster()) {
+      Node n1 = cluster.n1;
+      Node n2 = cluster.n2;
+      Node n3 = cluster.n3;
       List<String> keys = keyPerPartition("iso-");
       try (PortalClient majority = client(List.of(n1), 3)) {
         for (String key : keys) {
@@ -294,15 +308,6 @@ class ClusterIT {
             assertEquals(new Entry(ByteString.copyFromUtf8("stale"), staleVersion), entry,
                 key + ": a write the isolated node acknowledged is missing");
           }
-        }
-      }
-    } finally {
-      for (Node node : List.of(n3, n2, n1)) {
-        if (node.process != null) {
-          if (node.process.process.isAlive()) {
-            signal("CONT", node.process.process.pid());
-          }
-          node.process.close();
         }
       }
     }
