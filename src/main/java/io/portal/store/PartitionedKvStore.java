@@ -50,14 +50,30 @@ public final class PartitionedKvStore implements KvStore {
         new PartitionActor.Apply(write, replyTo)).thenApply(reply -> outcome(reply).deleted());
   }
 
-  /** Wakes every partition and completes when all serve (they recover their journals first). */
+  /**
+   * Wakes every partition and completes when all serve (they recover their journals first), or fails after
+   * {@code timeout}. A partition that does not answer is asked again every {@link #WAKE_RETRY}: a partition whose
+   * recovery failed has stopped, and only a new message starts it again.
+   */
   public CompletionStage<Void> wakeAll(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
     CompletableFuture<?>[] wakes = new CompletableFuture<?>[partitions];
     for (int i = 0; i < partitions; i++) {
-      wakes[i] = AskPattern.<PartitionActor.Command, org.apache.pekko.Done>ask(partitionRef.apply(i),
-          PartitionActor.Wake::new, timeout, scheduler).toCompletableFuture();
+      wakes[i] = wake(i, deadline, timeout).toCompletableFuture();
     }
     return CompletableFuture.allOf(wakes);
+  }
+
+  static final Duration WAKE_RETRY = Duration.ofSeconds(5);
+
+  private CompletionStage<org.apache.pekko.Done> wake(int partition, long deadline, Duration timeout) {
+    long left = deadline - System.nanoTime();
+    Duration attempt = Duration.ofNanos(Math.max(1, Math.min(left, WAKE_RETRY.toNanos())));
+    return AskPattern.<PartitionActor.Command, org.apache.pekko.Done>ask(partitionRef.apply(partition),
+            PartitionActor.Wake::new, attempt, scheduler)
+        .exceptionallyCompose(failure -> System.nanoTime() < deadline
+            ? wake(partition, deadline, timeout)
+            : CompletableFuture.failedFuture(new StoreTimeoutException("wake", partition, timeout)));
   }
 
   private static Outcome outcome(PartitionActor.WriteReply reply) {

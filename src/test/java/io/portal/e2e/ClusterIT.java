@@ -58,11 +58,25 @@ class ClusterIT {
 
     Cluster() throws Exception {
       journal = freshDatabase();
-      start(n1, seeds, journal, dataDir).awaitReady();
-      start(n2, seeds, journal, dataDir);
-      start(n3, seeds, journal, dataDir);
-      n2.process.awaitReady();
-      n3.process.awaitReady();
+      try {
+        start(n1, seeds, journal, dataDir).awaitReady();
+        start(n2, seeds, journal, dataDir);
+        start(n3, seeds, journal, dataDir);
+        n2.process.awaitReady();
+        n3.process.awaitReady();
+      } catch (AssertionError notReady) {
+        // what went wrong may be on another node (a partition's recovery there, say): show their complaints too
+        for (Node node : List.of(n1, n2, n3)) {
+          if (node.process != null) {
+            synchronized (node.process.lines) {
+              node.process.lines.stream().filter(l -> l.contains(" WARN ") || l.contains(" ERROR "))
+                  .forEach(l -> System.out.println("node " + node.port + ": " + l));
+            }
+          }
+        }
+        close();
+        throw notReady;
+      }
     }
 
     /** Starts {@code node} again (after it stopped) and waits until it serves. */
