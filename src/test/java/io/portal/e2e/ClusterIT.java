@@ -292,6 +292,8 @@ class ClusterIT {
       long pid = n3.process.process.pid();
       signal("STOP", pid);
       long frozenAt = System.nanoTime();
+      // isolation means the others have downed and removed it; only then may its partitions live elsewhere
+      awaitRemoved(List.of(n1, n2), n3);
       awaitEveryPartitionWritable(n1, frozenAt);
       try (PortalClient majority = client(List.of(n1), 3)) {
         for (String key : keys) {
@@ -329,6 +331,23 @@ class ClusterIT {
         }
       }
     }
+  }
+
+  /** Waits until the cluster leader (one of {@code survivors}) has removed {@code gone} from the membership. */
+  private static void awaitRemoved(List<Node> survivors, Node gone) throws InterruptedException {
+    String removal = "is removing unreachable node [pekko://portal@127.0.0.1:" + gone.artery + "]";
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      for (Node node : survivors) {
+        synchronized (node.process.lines) {
+          if (node.process.lines.stream().anyMatch(line -> line.contains(removal))) {
+            return;
+          }
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no survivor logged '" + removal + "' within 60 s");
   }
 
   private static void signal(String name, long pid) throws IOException, InterruptedException {
