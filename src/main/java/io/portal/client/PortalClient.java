@@ -87,7 +87,6 @@ public final class PortalClient implements AutoCloseable {
   private ClientConnection connection;
   private int nextAddress;
   private boolean closed;
-  private long connections;
 
   private PortalClient(List<InetSocketAddress> addresses, Options options) {
     this.addresses = List.copyOf(addresses);
@@ -209,13 +208,6 @@ public final class PortalClient implements AutoCloseable {
     }
   }
 
-  /** Connections opened so far (1 + reconnects). */
-  public long connectionCount() {
-    synchronized (lock) {
-      return connections;
-    }
-  }
-
   /** The session's client id, empty without a session. */
   public String clientId() {
     return options.clientId();
@@ -255,7 +247,6 @@ public final class PortalClient implements AutoCloseable {
         nextAddress = (nextAddress + 1) % addresses.size();
         try {
           connection = ClientConnection.open(address, options);
-          connections++;
           if (hasSession()) {
             // pipelined ahead of every request on this connection; the server handles it first
             connection.send(HelloRequest.newBuilder().setRequestId(nextRequestId.getAndIncrement())
