@@ -1,42 +1,31 @@
 package io.portal.bench;
 
 import com.google.protobuf.ByteString;
+import io.portal.client.NioConnection;
 import io.portal.client.PortalException;
 import io.portal.protocol.v1.ErrorCode;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A minimal Redis (RESP2) connection for the load generator: SET, GET and DEL, pipelined, replies matched in order
- * by a reader thread, the same way the Portal client works, so both systems are driven alike. Not a Redis client
- * for anything else.
+ * A minimal Redis (RESP2) connection for the load generator: SET, GET and DEL, pipelined, replies matched in order,
+ * on the same event loop as the Portal client, so both systems are driven alike. Not a Redis client for anything
+ * else.
  */
-final class RespTarget implements Target {
+final class RespTarget extends NioConnection implements Target {
   private static final byte[] CRLF = {'\r', '\n'};
-  private final Socket socket;
-  private final OutputStream out;
-  private final InputStream in;
   private final ArrayDeque<CompletableFuture<Object>> pending = new ArrayDeque<>();
   private final Object lock = new Object();
+  private final ByteArrayOutputStream command = new ByteArrayOutputStream(256);
   private IOException failed;
 
   RespTarget(String host, int port) throws IOException {
-    socket = new Socket();
-    socket.setTcpNoDelay(true);
-    socket.connect(new InetSocketAddress(host, port), 5000);
-    out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
-    in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
-    Thread reader = new Thread(this::readLoop, "resp-reader");
-    reader.setDaemon(true);
-    reader.start();
+    super(new InetSocketAddress(host, port), 5000);
   }
 
   @Override
@@ -56,76 +45,82 @@ final class RespTarget implements Target {
 
   @Override
   public void close() {
-    fail(new IOException("closed"));
+    close(new IOException("closed"));
   }
 
-  private CompletableFuture<?> send(String command, ByteString... args) {
+  private CompletableFuture<?> send(String name, ByteString... args) {
     CompletableFuture<Object> reply = new CompletableFuture<>();
     synchronized (lock) {
       if (failed != null) {
         return CompletableFuture.failedFuture(unavailable(failed));
       }
       try {
+        command.reset();
         header('*', 1 + args.length);
-        bulk(command.getBytes(StandardCharsets.US_ASCII));
+        bulk(name.getBytes(StandardCharsets.US_ASCII));
         for (ByteString arg : args) {
           header('$', arg.size());
-          arg.writeTo(out);
-          out.write(CRLF);
+          arg.writeTo(command);
+          command.write(CRLF);
         }
-        out.flush();
+        write(command.toByteArray());
         pending.addLast(reply);
       } catch (IOException e) {
-        failLocked(e);
         return CompletableFuture.failedFuture(unavailable(e));
       }
     }
     return reply;
   }
 
-  private void header(char type, int n) throws IOException {
-    out.write(type);
-    out.write(Integer.toString(n).getBytes(StandardCharsets.US_ASCII));
-    out.write(CRLF);
+  private void header(char type, int n) {
+    command.write(type);
+    command.writeBytes(Integer.toString(n).getBytes(StandardCharsets.US_ASCII));
+    command.writeBytes(CRLF);
   }
 
-  private void bulk(byte[] bytes) throws IOException {
+  private void bulk(byte[] bytes) {
     header('$', bytes.length);
-    out.write(bytes);
-    out.write(CRLF);
+    command.writeBytes(bytes);
+    command.writeBytes(CRLF);
   }
 
-  private void readLoop() {
-    try {
-      while (true) {
-        Object reply = readReply();
-        CompletableFuture<Object> next;
-        synchronized (lock) {
-          next = pending.pollFirst();
-        }
-        if (next == null) {
-          throw new IOException("unsolicited reply " + reply);
-        }
-        if (reply instanceof RespError error) {
-          next.completeExceptionally(new PortalException(ErrorCode.INTERNAL, "redis: " + error.message()));
-        } else {
-          next.complete(reply);
-        }
+  @Override
+  protected int onRead(ByteBuffer in) throws IOException {
+    while (true) {
+      int start = in.position();
+      Object reply = readReply(in);
+      if (reply == null) {
+        in.position(start);
+        return in.remaining() + 1; // a reply longer than the buffer grows it
       }
-    } catch (IOException e) {
-      fail(e);
+      CompletableFuture<Object> next;
+      synchronized (lock) {
+        next = pending.pollFirst();
+      }
+      if (next == null) {
+        throw new IOException("unsolicited reply " + reply);
+      }
+      if (reply instanceof RespError error) {
+        next.completeExceptionally(new PortalException(ErrorCode.INTERNAL, "redis: " + error.message()));
+      } else {
+        next.complete(reply);
+      }
     }
   }
 
   private record RespError(String message) {
   }
 
-  private Object readReply() throws IOException {
-    int type = in.read();
-    if (type < 0) {
-      throw new IOException("connection closed");
+  /** One reply, or null if {@code in} does not hold all of it yet. */
+  private static Object readReply(ByteBuffer in) throws IOException {
+    if (!in.hasRemaining()) {
+      return null;
     }
-    String line = readLine();
+    int type = in.get();
+    String line = readLine(in);
+    if (line == null) {
+      return null;
+    }
     return switch (type) {
       case '+' -> line;
       case '-' -> new RespError(line);
@@ -135,45 +130,49 @@ final class RespTarget implements Target {
         if (length < 0) {
           yield ByteString.EMPTY;
         }
-        byte[] data = in.readNBytes(length);
-        in.readNBytes(2);
-        yield ByteString.copyFrom(data);
+        if (in.remaining() < length + 2) {
+          yield null;
+        }
+        ByteString data = ByteString.copyFrom(in.slice(in.position(), length));
+        in.position(in.position() + length + 2);
+        yield data;
       }
       default -> throw new IOException("unexpected RESP type " + (char) type);
     };
   }
 
-  private String readLine() throws IOException {
+  private static String readLine(ByteBuffer in) {
     StringBuilder line = new StringBuilder();
-    int c;
-    while ((c = in.read()) != '\r') {
-      if (c < 0) {
-        throw new IOException("connection closed");
+    while (in.hasRemaining()) {
+      byte c = in.get();
+      if (c == '\r') {
+        if (!in.hasRemaining()) {
+          return null;
+        }
+        in.get(); // '\n'
+        return line.toString();
       }
       line.append((char) c);
     }
-    in.read(); // '\n'
-    return line.toString();
+    return null;
   }
 
-  private void fail(IOException cause) {
+  @Override
+  protected void onClosed(IOException cause) {
     synchronized (lock) {
-      failLocked(cause);
+      if (failed == null) {
+        failed = cause;
+      }
     }
-  }
-
-  private void failLocked(IOException cause) {
-    if (failed == null) {
-      failed = cause;
-    }
-    try {
-      socket.close();
-    } catch (IOException ignored) {
-      // nothing left to release
-    }
-    CompletableFuture<Object> p;
-    while ((p = pending.pollFirst()) != null) {
-      p.completeExceptionally(unavailable(failed));
+    while (true) {
+      CompletableFuture<Object> p;
+      synchronized (lock) {
+        p = pending.pollFirst();
+      }
+      if (p == null) {
+        return;
+      }
+      p.completeExceptionally(unavailable(cause));
     }
   }
 

@@ -5,14 +5,9 @@ import com.google.protobuf.MessageLite;
 import io.portal.codec.Messages;
 import io.portal.protocol.v1.ErrorCode;
 import io.portal.protocol.v1.ErrorResponse;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
@@ -20,53 +15,30 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One TCP connection of a {@link PortalClient}: writes request frames, and a reader thread matches each response
- * frame to the oldest unanswered request (the server answers in order). Dies on the first I/O error, failing every
- * unanswered request with UNAVAILABLE; the client then opens another.
+ * One TCP connection of a {@link PortalClient}, on a shared event loop: writes request frames, and matches each
+ * response frame to the oldest unanswered request (the server answers in order); response callbacks run on the
+ * loop thread. Dies on the first I/O error, failing every unanswered request with UNAVAILABLE; the client then
+ * opens another.
  */
-final class ClientConnection {
-  private final Socket socket;
-  private final OutputStream out;
-  private final DataInputStream in;
+final class ClientConnection extends NioConnection {
+  private static final int HEADER_BYTES = 8;
   private final int maxPayloadBytes;
-  private final String peer;
   private final Object lock = new Object();
   /** Requests sent and not yet answered, oldest first; guarded by {@link #lock}. */
   private final ArrayDeque<CompletableFuture<MessageLite>> pending = new ArrayDeque<>();
   private PortalException closedBecause;
 
-  private ClientConnection(Socket socket, int maxPayloadBytes) throws IOException {
-    this.socket = socket;
-    this.maxPayloadBytes = maxPayloadBytes;
-    this.peer = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
-    this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
-    this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
-    Thread reader = new Thread(this::readLoop, "portal-client-reader-" + peer);
-    reader.setDaemon(true);
-    reader.start();
+  private ClientConnection(InetSocketAddress address, PortalClient.Options options) throws IOException {
+    super(address, (int) options.connectTimeout().toMillis());
+    this.maxPayloadBytes = options.maxPayloadBytes();
   }
 
   static ClientConnection open(InetSocketAddress address, PortalClient.Options options) {
-    Socket socket = new Socket();
-    String target = address.getHostString() + ":" + address.getPort();
     try {
-      socket.setTcpNoDelay(true);
-      socket.connect(new InetSocketAddress(address.getHostString(), address.getPort()),
-          (int) options.connectTimeout().toMillis());
-      return new ClientConnection(socket, options.maxPayloadBytes());
+      return new ClientConnection(address, options);
     } catch (IOException e) {
-      try {
-        socket.close();
-      } catch (IOException ignored) {
-        // nothing to release
-      }
-      throw new PortalException(ErrorCode.UNAVAILABLE, "cannot connect to " + target + ": " + e, e);
-    }
-  }
-
-  boolean isOpen() {
-    synchronized (lock) {
-      return closedBecause == null;
+      throw new PortalException(ErrorCode.UNAVAILABLE,
+          "cannot connect to " + address.getHostString() + ":" + address.getPort() + ": " + e, e);
     }
   }
 
@@ -84,11 +56,10 @@ final class ClientConnection {
         return CompletableFuture.failedFuture(closedBecause);
       }
       try {
-        out.write(Messages.frameOf(request));
-        out.flush();
+        write(Messages.frameOf(request));
       } catch (IOException e) {
-        failLocked(new PortalException(ErrorCode.UNAVAILABLE, "write to " + peer + " failed: " + e, e));
-        return CompletableFuture.failedFuture(closedBecause);
+        return CompletableFuture.failedFuture(closedBecause != null ? closedBecause
+            : new PortalException(ErrorCode.UNAVAILABLE, "write to " + peer() + " failed: " + e, e));
       }
       pending.addLast(future);
     }
@@ -97,8 +68,11 @@ final class ClientConnection {
 
   void close(PortalException reason) {
     synchronized (lock) {
-      failLocked(reason);
+      if (closedBecause == null) {
+        closedBecause = reason;
+      }
     }
+    close(new IOException(reason.getMessage()));
   }
 
   /** Maps a response or failure to the caller's result type, or throws the {@link PortalException}. */
@@ -122,58 +96,66 @@ final class ClientConnection {
     throw cause instanceof PortalException p ? p : new CompletionException(cause);
   }
 
-  private void readLoop() {
-    try {
-      while (true) {
-        int type = in.readInt();
-        int length = in.readInt();
-        if (length < 0 || length > maxPayloadBytes) {
-          throw new IOException("response frame length " + length + " is outside 0.." + maxPayloadBytes);
-        }
-        byte[] payload = new byte[length];
-        in.readFully(payload);
-        MessageLite message = parse(type, payload);
-        CompletableFuture<MessageLite> next;
-        synchronized (lock) {
-          next = pending.pollFirst();
-        }
-        if (next == null) {
-          // e.g. the error frame of a refused connection, sent before any request
-          String what = message instanceof ErrorResponse e ? e.getCode() + ": " + e.getMessage() : "type " + type;
-          throw new IOException("unsolicited frame from server: " + what);
-        }
-        next.complete(message);
+  @Override
+  protected int onRead(ByteBuffer in) throws IOException {
+    while (in.remaining() >= HEADER_BYTES) {
+      int type = in.getInt(in.position());
+      int length = in.getInt(in.position() + 4);
+      if (length < 0 || length > maxPayloadBytes) {
+        throw new IOException("response frame length " + length + " is outside 0.." + maxPayloadBytes);
       }
-    } catch (EOFException e) {
-      close(new PortalException(ErrorCode.UNAVAILABLE, "connection to " + peer + " closed by the server"));
-    } catch (IOException e) {
-      close(new PortalException(ErrorCode.UNAVAILABLE, "connection to " + peer + " lost: " + e.getMessage(), e));
+      if (in.remaining() < HEADER_BYTES + length) {
+        return HEADER_BYTES + length;
+      }
+      ByteBuffer payload = in.slice(in.position() + HEADER_BYTES, length);
+      in.position(in.position() + HEADER_BYTES + length);
+      MessageLite message = parse(type, payload);
+      CompletableFuture<MessageLite> next;
+      synchronized (lock) {
+        next = pending.pollFirst();
+      }
+      if (next == null) {
+        // e.g. the error frame of a refused connection, sent before any request
+        String what = message instanceof ErrorResponse e ? e.getCode() + ": " + e.getMessage() : "type " + type;
+        throw new IOException("unsolicited frame from server: " + what);
+      }
+      next.complete(message);
+    }
+    return 0;
+  }
+
+  @Override
+  protected void onClosed(IOException cause) {
+    PortalException reason;
+    synchronized (lock) {
+      if (closedBecause == null) {
+        closedBecause = cause instanceof EOFException
+            ? new PortalException(ErrorCode.UNAVAILABLE, "connection to " + peer() + " closed by the server")
+            : new PortalException(ErrorCode.UNAVAILABLE, "connection to " + peer() + " lost: " + cause.getMessage(),
+                cause);
+      }
+      reason = closedBecause;
+    }
+    CompletableFuture<MessageLite> p;
+    while ((p = poll()) != null) {
+      p.completeExceptionally(reason);
     }
   }
 
-  private static MessageLite parse(int type, byte[] payload) throws IOException {
+  private CompletableFuture<MessageLite> poll() {
+    synchronized (lock) {
+      return pending.pollFirst();
+    }
+  }
+
+  private static MessageLite parse(int type, ByteBuffer payload) throws IOException {
     if (!Messages.isResponseType(type)) {
       throw new IOException("unexpected frame type " + type + " from server");
     }
     try {
-      return Messages.parseResponse(type, ByteBuffer.wrap(payload));
+      return Messages.parseResponse(type, payload);
     } catch (InvalidProtocolBufferException e) {
       throw new IOException("response of type " + type + " does not parse: " + e.getMessage(), e);
-    }
-  }
-
-  private void failLocked(PortalException reason) {
-    if (closedBecause == null) {
-      closedBecause = reason;
-    }
-    try {
-      socket.close();
-    } catch (IOException ignored) {
-      // nothing left to release
-    }
-    CompletableFuture<MessageLite> p;
-    while ((p = pending.pollFirst()) != null) {
-      p.completeExceptionally(closedBecause);
     }
   }
 }

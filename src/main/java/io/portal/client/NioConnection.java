@@ -1,0 +1,208 @@
+package io.portal.client;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A non-blocking TCP connection on a shared {@link EventLoop}: any thread may {@link #write} (bytes are queued and
+ * written without blocking; a write from a callback on the loop is flushed at the end of the loop's iteration, with
+ * the other writes of that iteration); the loop hands what it reads to {@link #onRead}. The first I/O error closes
+ * the connection and reaches {@link #onClosed} once. Subclasses speak a protocol: Portal's frames
+ * ({@code ClientConnection}) or RESP for the load generator.
+ */
+public abstract class NioConnection {
+  private static final int INITIAL_BUFFER = 64 * 1024;
+
+  private final SocketChannel channel;
+  private final EventLoop loop;
+  private final String peer;
+  private final Object lock = new Object();
+  /** Bytes queued for the socket, in write mode; guarded by {@link #lock}. */
+  private ByteBuffer outbound = ByteBuffer.allocate(INITIAL_BUFFER);
+  /** Bytes read and not yet decoded, in write mode; loop thread only. */
+  private ByteBuffer inbound = ByteBuffer.allocate(INITIAL_BUFFER);
+  private SelectionKey key;
+  private boolean flushPending;
+  private IOException closedBecause;
+
+  /** Connects (blocking, at most {@code connectTimeoutMillis}) and registers with a shared loop. */
+  protected NioConnection(InetSocketAddress address, int connectTimeoutMillis) throws IOException {
+    channel = SocketChannel.open();
+    try {
+      channel.socket().setTcpNoDelay(true);
+      channel.socket().connect(new InetSocketAddress(address.getHostString(), address.getPort()),
+          connectTimeoutMillis);
+      channel.configureBlocking(false);
+    } catch (IOException e) {
+      channel.close();
+      throw e;
+    }
+    peer = address.getHostString() + ":" + address.getPort();
+    loop = EventLoop.next();
+    CompletableFuture<Void> registered = new CompletableFuture<>();
+    loop.execute(() -> {
+      try {
+        synchronized (lock) {
+          key = loop.register(this);
+          if (outbound.position() > 0) {
+            key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+          }
+        }
+        registered.complete(null);
+      } catch (IOException e) {
+        registered.completeExceptionally(e);
+      }
+    });
+    try {
+      registered.join();
+    } catch (RuntimeException e) {
+      channel.close();
+      throw new IOException("cannot register the connection to " + peer + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** host:port of the other end. */
+  public final String peer() {
+    return peer;
+  }
+
+  /**
+   * Decodes what was read: {@code in} is in read mode; consume every complete message and leave the rest. Return how
+   * many bytes the next message needs in all (0 if unknown), so a larger one gets a large enough buffer. Runs on
+   * the loop thread; throw to close the connection.
+   */
+  protected abstract int onRead(ByteBuffer in) throws IOException;
+
+  /** Called once, on the first failure or {@link #close}; fail what is outstanding. */
+  protected abstract void onClosed(IOException cause);
+
+  /**
+   * Queues {@code bytes} for the socket. Throws if the connection is closed. Call while holding whatever lock
+   * orders your requests, so that bytes and expectations stay in the same order.
+   */
+  protected final void write(byte[] bytes) throws IOException {
+    IOException failure;
+    synchronized (lock) {
+      if (closedBecause != null) {
+        throw closedBecause;
+      }
+      if (outbound.remaining() < bytes.length) {
+        outbound = grow(outbound, outbound.position() + bytes.length);
+      }
+      outbound.put(bytes);
+      if (flushPending || key == null) {
+        return;
+      }
+      if (loop.inLoop()) {
+        flushPending = true;
+        loop.flushLater(this);
+        return;
+      }
+      failure = flushLocked();
+    }
+    if (failure != null) {
+      close(failure);
+      throw failure;
+    }
+  }
+
+  /** True until the connection failed or was closed. */
+  public final boolean isOpen() {
+    synchronized (lock) {
+      return closedBecause == null;
+    }
+  }
+
+  /** Closes the connection; {@link #onClosed} runs with {@code cause} unless it already ran. */
+  public final void close(IOException cause) {
+    synchronized (lock) {
+      if (closedBecause != null) {
+        return;
+      }
+      closedBecause = cause;
+      if (key != null) {
+        key.cancel();
+      }
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // nothing left to release
+      }
+    }
+    onClosed(cause);
+  }
+
+  final SocketChannel channel() {
+    return channel;
+  }
+
+  final void flushScheduled() {
+    IOException failure = null;
+    synchronized (lock) {
+      flushPending = false;
+      if (closedBecause == null) {
+        failure = flushLocked();
+      }
+    }
+    if (failure != null) {
+      close(failure);
+    }
+  }
+
+  final void onWritable() {
+    flushScheduled();
+  }
+
+  final void onReadable() {
+    try {
+      while (true) {
+        int read = channel.read(inbound);
+        if (read < 0) {
+          throw new EOFException("closed by " + peer);
+        }
+        inbound.flip();
+        int needed = onRead(inbound);
+        inbound.compact();
+        if (needed > inbound.capacity()) {
+          inbound = grow(inbound, needed);
+        }
+        if (read == 0 || inbound.hasRemaining()) {
+          return; // drained the socket (a full buffer means there may be more)
+        }
+      }
+    } catch (IOException e) {
+      close(e);
+    }
+  }
+
+  /** Writes what the socket takes now and asks for OP_WRITE if something is left; returns the failure, if any. */
+  private IOException flushLocked() {
+    try {
+      outbound.flip();
+      channel.write(outbound);
+      outbound.compact();
+      int interest = outbound.position() > 0 ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
+      if (key.interestOps() != interest) {
+        key.interestOps(interest);
+        if (!loop.inLoop()) {
+          key.selector().wakeup();
+        }
+      }
+      return null;
+    } catch (IOException e) {
+      return e;
+    }
+  }
+
+  private static ByteBuffer grow(ByteBuffer buffer, int atLeast) {
+    ByteBuffer bigger = ByteBuffer.allocate(Math.max(atLeast, buffer.capacity() * 2));
+    buffer.flip();
+    bigger.put(buffer);
+    return bigger;
+  }
+}
