@@ -1,5 +1,6 @@
 package io.portal.cluster;
 
+import io.portal.store.LocalPartitions;
 import io.portal.store.PartitionActor;
 import io.portal.store.StoreSettings;
 import java.time.Duration;
@@ -63,10 +64,10 @@ public final class ClusterSetup {
 
   /** Starts sharding for partitions on this node; returns how to reach partition {@code i}. */
   public static IntFunction<RecipientRef<PartitionActor.Command>> startPartitions(ActorSystem<?> system,
-      StoreSettings settings) {
+      StoreSettings settings, LocalPartitions local) {
     ClusterSharding sharding = ClusterSharding.get(system);
     sharding.init(Entity.of(PARTITION, context ->
-            PartitionActor.create(Integer.parseInt(context.getEntityId()), settings))
+            PartitionActor.create(Integer.parseInt(context.getEntityId()), settings, local))
         .withStopMessage(PartitionActor.Stop.INSTANCE));
     @SuppressWarnings("unchecked")
     EntityRef<PartitionActor.Command>[] refs = new EntityRef[settings.partitions()];

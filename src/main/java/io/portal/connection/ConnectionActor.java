@@ -116,6 +116,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private long nextSeq;
   /** Sequence number of the oldest request not yet released to the client; nextSeq - headSeq are in flight. */
   private long headSeq;
+  /** The latest write whose answer was awaited; none is in flight once headSeq has passed it. */
+  private long lastWriteSeq = -1;
   /** Responses that completed before an older one, by sequence number. */
   private final Map<Long, ByteString> early = new HashMap<>();
 
@@ -209,11 +211,14 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
         beginClose();
       }
     } else if (element.element() instanceof Frame frame) {
-      CompletionStage<MessageLite> response = handler.handle(frame, session);
+      CompletionStage<MessageLite> response = handler.handle(frame, session, lastWriteSeq < headSeq);
       CompletableFuture<MessageLite> future = response.toCompletableFuture();
       if (future.isDone() && !future.isCompletedExceptionally()) {
         respond(seq, future.join()); // answered without waiting (ping, hello, invalid input): no extra hop
       } else {
+        if (RequestHandler.isWrite(frame)) {
+          lastWriteSeq = seq;
+        }
         getContext().pipeToSelf(response, (ok, failure) ->
             new Responded(seq, ok != null ? ok : ErrorMapper.toError(0, failure)));
       }

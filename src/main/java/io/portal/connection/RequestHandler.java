@@ -17,6 +17,7 @@ import io.portal.protocol.v1.PingResponse;
 import io.portal.protocol.v1.SetRequest;
 import io.portal.protocol.v1.SetResponse;
 import io.portal.store.KvStore;
+import io.portal.store.Versioned;
 import io.portal.store.Write;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -52,8 +53,11 @@ public final class RequestHandler {
   /**
    * The response to {@code frame}, whose type the decoder has already checked is a request type. Called on the
    * connection actor's thread, which owns {@code session} (HELLO changes it before this returns).
+   *
+   * @param noWritesInFlight the connection has no write of its own unanswered: a GET may then be answered from this
+   *     node's copy of the partition ({@link KvStore#getCommitted}) without losing read-your-writes order
    */
-  CompletionStage<MessageLite> handle(Frame frame, Session session) {
+  CompletionStage<MessageLite> handle(Frame frame, Session session, boolean noWritesInFlight) {
     MessageLite request;
     try {
       request = Messages.parseRequest(frame.type(), frame.payload().asByteBuffer());
@@ -63,7 +67,7 @@ public final class RequestHandler {
           type + " payload of " + frame.payload().size() + " bytes does not parse: " + e.getMessage()));
     }
     if (request instanceof GetRequest get) {
-      return onGet(get);
+      return onGet(get, noWritesInFlight);
     } else if (request instanceof SetRequest set) {
       return onSet(set, session);
     } else if (request instanceof DeleteRequest delete) {
@@ -77,13 +81,20 @@ public final class RequestHandler {
     return done(ErrorMapper.error(0, ErrorCode.INTERNAL, "no handler for message type " + frame.type()));
   }
 
-  private CompletionStage<MessageLite> onGet(GetRequest request) {
+  /** True for the request types that change the store. */
+  static boolean isWrite(Frame frame) {
+    return frame.type() == MessageType.SET_REQUEST_VALUE || frame.type() == MessageType.DELETE_REQUEST_VALUE;
+  }
+
+  private CompletionStage<MessageLite> onGet(GetRequest request, boolean committedIsEnough) {
     long id = request.getRequestId();
     Optional<String> invalid = Validation.checkGet(request, maxKeyBytes);
     if (invalid.isPresent()) {
       return done(ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, invalid.get()));
     }
-    return complete(id, store.get(request.getKey()).thenApply(found -> {
+    CompletionStage<Optional<Versioned>> read = committedIsEnough
+        ? store.getCommitted(request.getKey()) : store.get(request.getKey());
+    return complete(id, read.thenApply(found -> {
       GetResponse.Builder response = GetResponse.newBuilder().setRequestId(id);
       found.ifPresent(v -> response.setFound(true).setValue(v.value()).setVersion(v.version()));
       return response.build();

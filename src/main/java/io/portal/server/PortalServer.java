@@ -7,6 +7,7 @@ import io.portal.connection.RequestHandler;
 import io.portal.store.KvStore;
 import io.portal.cluster.ClusterSetup;
 import io.portal.store.JournalSchema;
+import io.portal.store.LocalPartitions;
 import io.portal.store.PartitionedKvStore;
 import io.portal.store.StoreSettings;
 import io.portal.transport.TcpTransport;
@@ -68,8 +69,9 @@ public final class PortalServer {
     }
     long startNanos = System.nanoTime();
     return ClusterSetup.joinAndAwaitUp(system, storeSettings.recoveryTimeout()).thenCompose(self -> {
-      PartitionedKvStore store = new PartitionedKvStore(ClusterSetup.startPartitions(system, storeSettings),
-          storeSettings.partitions(), system.scheduler(), storeSettings.requestTimeout());
+      LocalPartitions local = new LocalPartitions(storeSettings.partitions());
+      PartitionedKvStore store = new PartitionedKvStore(ClusterSetup.startPartitions(system, storeSettings, local),
+          storeSettings.partitions(), system.scheduler(), storeSettings.requestTimeout(), local);
       return store.wakeAll(storeSettings.recoveryTimeout()).thenApply(ignored -> {
         LOG.info("{} partitions {} in {} ms ({})", storeSettings.partitions(),
             storeSettings.durable() ? "recovered" : "started", (System.nanoTime() - startNanos) / 1_000_000,

@@ -19,6 +19,15 @@ public interface KvStore {
   /** The current value and version of {@code key}, or empty when it does not exist or has expired. */
   CompletionStage<Optional<Versioned>> get(ByteString key);
 
+  /**
+   * Like {@link #get}, but may answer at once from this node's copy of the partition's durable state instead of
+   * asking the partition, so it does not wait for writes still in flight, the caller's own included. Callers with
+   * no write of their own in flight lose nothing by it: it still sees every completed write.
+   */
+  default CompletionStage<Optional<Versioned>> getCommitted(ByteString key) {
+    return get(key);
+  }
+
   /** Applies a set; completes with the key's new version (1 on create, +1 per write). */
   CompletionStage<Long> set(Write.Set write);
 

@@ -11,6 +11,7 @@ import java.util.TreeSet;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -106,6 +107,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
   private final TimerScheduler<Command> timers;
   private final ActorRef<JournalCommand> journal;
   private final ActorRef<JournalEvent> journalReplies;
+  private final LocalPartitions local;
 
   private boolean recovered;
   private PartitionState durable = PartitionState.empty();
@@ -118,9 +120,10 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
   private long expiryTimerAt = Long.MAX_VALUE;
 
   private PartitionActor(ActorContext<Command> context, StashBuffer<Command> stash, TimerScheduler<Command> timers,
-      int partitionId, StoreSettings settings, JournalFactory journals) {
+      int partitionId, StoreSettings settings, LocalPartitions local, JournalFactory journals) {
     super(context);
     this.partitionId = partitionId;
+    this.local = local;
     this.settings = settings;
     this.stash = stash;
     this.timers = timers;
@@ -135,17 +138,21 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     Behavior<JournalCommand> create(int partitionId, ActorRef<JournalEvent> partition, StoreSettings settings);
   }
 
-  /** The behavior of partition {@code partitionId}, durable or in memory as the settings say. */
-  public static Behavior<Command> create(int partitionId, StoreSettings settings) {
-    return create(partitionId, settings, (id, partition, s) -> s.durable()
+  /**
+   * The behavior of partition {@code partitionId}, durable or in memory as the settings say; it publishes its
+   * durable state to {@code local} for reads without a hop.
+   */
+  public static Behavior<Command> create(int partitionId, StoreSettings settings, LocalPartitions local) {
+    return create(partitionId, settings, local, (id, partition, s) -> s.durable()
         ? PartitionJournal.create(id, partition, s)
         : MemoryJournal.create(partition, s.dedup()));
   }
 
-  static Behavior<Command> create(int partitionId, StoreSettings settings, JournalFactory journals) {
+  static Behavior<Command> create(int partitionId, StoreSettings settings, LocalPartitions local,
+      JournalFactory journals) {
     return Behaviors.withStash(settings.maxPendingWrites(), stash -> Behaviors.setup(context ->
         Behaviors.withTimers(timers ->
-            new PartitionActor(context, stash, timers, partitionId, settings, journals))));
+            new PartitionActor(context, stash, timers, partitionId, settings, local, journals))));
   }
 
   @Override
@@ -158,6 +165,10 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
         .onMessageEquals(ExpiryTick.INSTANCE, this::onExpiryTick)
         .onMessageEquals(Stop.INSTANCE, this::onStop)
         .onSignal(Terminated.class, this::onJournalStopped)
+        .onSignal(PostStop.class, signal -> {
+          local.withdraw(partitionId, durable);
+          return this;
+        })
         .build();
   }
 
@@ -211,6 +222,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     if (message.event() instanceof JournalEvent.Recovered recovery) {
       durable = recovery.state();
       projected = recovery.state();
+      local.publish(partitionId, durable);
       long now = System.currentTimeMillis();
       for (var it = durable.entries(); it.hasNext(); ) {
         var entry = it.next();
@@ -226,6 +238,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     }
     JournalEvent.Persisted persisted = (JournalEvent.Persisted) message.event();
     durable = persisted.state();
+    local.publish(partitionId, durable); // before anyone hears of the batch: a read after an answer sees it
     persisting = false;
     inFlight.forEach(done -> done.onDurable().run());
     inFlight = List.of();

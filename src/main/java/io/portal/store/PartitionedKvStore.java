@@ -23,10 +23,13 @@ public final class PartitionedKvStore implements KvStore {
   private final int partitions;
   private final Scheduler scheduler;
   private final Duration requestTimeout;
+  private final LocalPartitions local;
 
+  /** @param local the states that this node's partitions publish (the same instance they were created with) */
   public PartitionedKvStore(IntFunction<RecipientRef<PartitionActor.Command>> partitionRef, int partitions,
-      Scheduler scheduler, Duration requestTimeout) {
+      Scheduler scheduler, Duration requestTimeout, LocalPartitions local) {
     this.partitionRef = partitionRef;
+    this.local = local;
     this.partitions = partitions;
     this.scheduler = scheduler;
     this.requestTimeout = requestTimeout;
@@ -36,6 +39,16 @@ public final class PartitionedKvStore implements KvStore {
   public CompletionStage<Optional<Versioned>> get(ByteString key) {
     return ask("get", key, (ActorRef<PartitionActor.ReadReply> replyTo) -> new PartitionActor.Get(key, replyTo))
         .thenApply(PartitionActor.ReadReply::asOptional);
+  }
+
+  /** From the partition's published state when it is hosted on this node; otherwise asks it like {@link #get}. */
+  @Override
+  public CompletionStage<Optional<Versioned>> getCommitted(ByteString key) {
+    PartitionState state = local.get(Partitioner.partitionOf(key, partitions));
+    if (state == null) {
+      return get(key);
+    }
+    return CompletableFuture.completedFuture(state.read(key, System.currentTimeMillis()));
   }
 
   @Override

@@ -17,10 +17,13 @@ import io.portal.protocol.v1.GetResponse;
 import io.portal.protocol.v1.MessageType;
 import io.portal.protocol.v1.PingRequest;
 import io.portal.protocol.v1.PingResponse;
+import io.portal.protocol.v1.SetRequest;
+import io.portal.protocol.v1.SetResponse;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -117,6 +120,35 @@ class ConnectionActorTest {
     assertEquals(List.of("A", "B", "C"),
         responses.stream().map(r -> ((GetResponse) r).getValue().toStringUtf8()).toList());
     assertEquals(List.of(1L, 2L, 3L), responses.stream().map(r -> ((GetResponse) r).getVersion()).toList());
+  }
+
+  @Test
+  void getsSkipThePartitionOnlyWhileTheConnectionHasNoWriteInFlight() {
+    Harness h = new Harness(settings(16, 1 << 20, 1 << 19, Duration.ofSeconds(60), Duration.ZERO));
+    h.store.answer("a", "A", 1);
+    h.send(get(1, "a"));
+    assertEquals(1, ((GetResponse) h.nextBatch().get(0)).getVersion());
+    h.actor.tell(ConnectionActor.OutboundAck.INSTANCE);
+    assertEquals(1, h.store.committedReads.get());
+    CompletableFuture<Long> write = new CompletableFuture<>();
+    h.store.heldSets.put("b", write);
+    h.send(SetRequest.newBuilder().setRequestId(2).setKey(ByteString.copyFromUtf8("b"))
+        .setValue(ByteString.copyFromUtf8("B")).build());
+    h.send(get(3, "a"));
+    h.out.expectNoMessage(NONE);
+    assertEquals(1, h.store.serialReads.get(), "behind its own write a get goes through the partition");
+    write.complete(7L);
+    List<MessageLite> answers = new ArrayList<>(h.nextBatch());
+    while (answers.size() < 2) {
+      h.actor.tell(ConnectionActor.OutboundAck.INSTANCE);
+      answers.addAll(h.nextBatch());
+    }
+    assertEquals(7, ((SetResponse) answers.get(0)).getVersion());
+    h.actor.tell(ConnectionActor.OutboundAck.INSTANCE);
+    h.send(get(4, "a"));
+    assertEquals(1, ((GetResponse) h.nextBatch().get(0)).getVersion());
+    assertEquals(2, h.store.committedReads.get(), "the write was answered: committed reads again");
+    assertEquals(1, h.store.serialReads.get());
   }
 
   @Test

@@ -13,6 +13,10 @@ import java.util.concurrent.ConcurrentHashMap;
 /** A store whose GETs stay pending until the test completes them, in any order it likes. */
 final class FakeStore implements KvStore {
   final Map<String, CompletableFuture<Optional<Versioned>>> gets = new ConcurrentHashMap<>();
+  /** Sets to hold unanswered (by key) instead of answering version 1 at once. */
+  final Map<String, CompletableFuture<Long>> heldSets = new ConcurrentHashMap<>();
+  final java.util.concurrent.atomic.AtomicInteger serialReads = new java.util.concurrent.atomic.AtomicInteger();
+  final java.util.concurrent.atomic.AtomicInteger committedReads = new java.util.concurrent.atomic.AtomicInteger();
 
   CompletableFuture<Optional<Versioned>> pending(String key) {
     return gets.computeIfAbsent(key, k -> new CompletableFuture<>());
@@ -24,12 +28,20 @@ final class FakeStore implements KvStore {
 
   @Override
   public CompletionStage<Optional<Versioned>> get(ByteString key) {
+    serialReads.incrementAndGet();
+    return pending(key.toStringUtf8());
+  }
+
+  @Override
+  public CompletionStage<Optional<Versioned>> getCommitted(ByteString key) {
+    committedReads.incrementAndGet();
     return pending(key.toStringUtf8());
   }
 
   @Override
   public CompletionStage<Long> set(Write.Set write) {
-    return CompletableFuture.completedFuture(1L);
+    CompletableFuture<Long> held = heldSets.get(write.key().toStringUtf8());
+    return held != null ? held : CompletableFuture.completedFuture(1L);
   }
 
   @Override

@@ -44,10 +44,11 @@ class PartitionActorTest {
   private static final class Harness {
     final TestProbe<JournalCommand> journal = testKit.createTestProbe();
     final ActorRef<PartitionActor.Command> partition;
+    final LocalPartitions local = new LocalPartitions(1);
     PartitionState state = PartitionState.empty();
 
     Harness() {
-      partition = testKit.spawn(PartitionActor.create(0, settings(), (id, parent, s) ->
+      partition = testKit.spawn(PartitionActor.create(0, settings(), local, (id, parent, s) ->
           Behaviors.setup(context -> {
             parent.tell(new JournalEvent.Recovered(PartitionState.empty()));
             return Behaviors.receiveMessage(command -> {
@@ -120,6 +121,26 @@ class PartitionActorTest {
   }
 
   @Test
+  void thePublishedStateHasEveryAnsweredWriteAndNoUndurableOneAndIsWithdrawnAtStop() {
+    Harness h = new Harness();
+    TestProbe<PartitionActor.WriteReply> write = h.set("p", "1", 0);
+    JournalCommand inFlight = h.journal.receiveMessage();
+    assertEquals(Optional.empty(), h.local.get(0).read(utf8("p"), System.currentTimeMillis()),
+        "a write in flight is not published");
+    h.state = h.state.apply(inFlight.event(), settings().dedup());
+    inFlight.replyTo().tell(new JournalEvent.Persisted(h.state));
+    write.receiveMessage();
+    assertEquals(Optional.of(new Versioned(utf8("1"), 1)),
+        h.local.get(0).read(utf8("p"), System.currentTimeMillis()), "published before the answer");
+    assertEquals(1, h.local.hosted());
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    h.partition.tell(PartitionActor.Stop.INSTANCE);
+    watcher.expectTerminated(h.partition);
+    assertEquals(null, h.local.get(0), "a stopped partition serves no local reads");
+    assertEquals(0, h.local.hosted());
+  }
+
+  @Test
   void aVersionMismatchIsAnsweredOnlyAfterTheWritesBeforeItAreDurable() {
     Harness h = new Harness();
     h.set("c", "1", 0);
@@ -150,6 +171,7 @@ class PartitionActorTest {
     PartitionState recovered = PartitionState.empty().apply(new Applied(1, List.of(
         new Change.Put(utf8("kept"), utf8("v"), 4, 0, null))), settings().dedup());
     ActorRef<PartitionActor.Command> partition = testKit.spawn(PartitionActor.create(0, settings(),
+        new LocalPartitions(1),
         (id, parent, s) -> Behaviors.setup(context -> {
           parent.tell(new JournalEvent.Recovered(recovered));
           return Behaviors.receiveMessage(command -> {
