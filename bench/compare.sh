@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # Portal side by side with Redis and etcd on this machine, driven by the same load generator
-# (java -jar target/portal.jar bench; --protocol resp for Redis, --protocol etcd for etcd's JSON gateway).
+# (the bench of target/portal-with-etcd.jar: --protocol resp for Redis, --protocol etcd for etcd over gRPC).
 # Installs redis-server and etcd-server from Debian's packages when missing, starts every system on its own
 # loopback port with a temporary data folder, stops each by process id, and prints one table. Writes the raw
 # results and two SVG charts to OUT (default: a temporary folder; docs/bench is where the committed ones live).
 #
 #   bench/compare.sh [seconds-per-run] [OUT]        e.g. bench/compare.sh 10 docs/bench
 #
-# Needs target/portal.jar (mvn -B package -DskipTests). About 5 minutes at 10 s per run.
+# Needs target/portal.jar (mvn -B package -DskipTests); builds target/portal-with-etcd.jar (mvn -Petcd) when
+# missing, whose bench also speaks etcd's gRPC API. About 5 minutes at 10 s per run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=${1:-10}
 OUT=${2:-$(mktemp -d)}
 JAR=target/portal.jar
+BENCH_JAR=target/portal-with-etcd.jar
 mkdir -p "$OUT"
 [ -f "$JAR" ] || { echo "build first: mvn -B package -DskipTests" >&2; exit 2; }
+[ "$BENCH_JAR" -nt "$JAR" ] || mvn -B -q -Petcd package -DskipTests  # the same code as $JAR, plus the etcd driver
 if ! command -v redis-server > /dev/null || ! command -v etcd > /dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server etcd-server > /dev/null
 fi
@@ -24,11 +27,11 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null || true; done; }
 trap cleanup EXIT
 wait_port() { for _ in $(seq 1 300); do (echo > "/dev/tcp/127.0.0.1/$1") 2> /dev/null && return 0; sleep 0.2; done; return 1; }
 bench() { # system protocol port op connections pipeline
-  java -jar $JAR bench --protocol "$2" --port "$3" --ops "$4" --connections "$5" --pipeline "$6" --value-size 100 \
+  java -jar $BENCH_JAR bench --protocol "$2" --port "$3" --ops "$4" --connections "$5" --pipeline "$6" --value-size 100 \
     --keys 100000 --duration "${RUN}s" --warmup 3s --json "$OUT/$1-$4-$5x$6.json" > "$OUT/$1-$4-$5x$6.txt"
 }
 populate() { # protocol port
-  java -jar $JAR bench --protocol "$1" --port "$2" --ops set --keys 100000 --requests 100000 --sequential \
+  java -jar $BENCH_JAR bench --protocol "$1" --port "$2" --ops set --keys 100000 --requests 100000 --sequential \
     --pipeline 32 --warmup 0s > /dev/null
 }
 ROWS=("set 50 1" "set 50 16" "get 50 1" "get 50 16" "get 1 1")
@@ -65,7 +68,7 @@ E=$(free_port); EP=$(free_port); D=$(mktemp -d)
 etcd --data-dir "$D" --listen-client-urls http://127.0.0.1:$E --advertise-client-urls http://127.0.0.1:$E \
   --listen-peer-urls http://127.0.0.1:$EP --initial-advertise-peer-urls http://127.0.0.1:$EP \
   --initial-cluster default=http://127.0.0.1:$EP > "$OUT/etcd.log" 2>&1 & PIDS+=($!); wait_port $E
-bench etcd-json-gateway etcd $E set 50 1; bench etcd-json-gateway etcd $E set 50 16
+bench etcd etcd $E set 50 1; bench etcd etcd $E set 50 16
 kill "${PIDS[-1]}"
 rm -f "$OUT/.pm" "$OUT/.rm"
 

@@ -25,13 +25,13 @@ for r in rows:
     for mine, theirs in peer.items():
         if r["system"] == mine and (theirs, r["op"], r["shape"]) in index:
             ratio = f"{r['ops'] / index[(theirs, r['op'], r['shape'])]['ops']:.2f}x {theirs}"
-    if r["system"] == "portal-durable" and ("etcd-json-gateway", r["op"], r["shape"]) in index:
-        ratio += f"  {r['ops'] / index[('etcd-json-gateway', r['op'], r['shape'])]['ops']:.2f}x etcd"
+    if r["system"] == "portal-durable" and ("etcd", r["op"], r["shape"]) in index:
+        ratio += f"  {r['ops'] / index[('etcd', r['op'], r['shape'])]['ops']:.2f}x etcd"
     print(f"{r['system']:<20} {r['op']:<4} {r['shape']:<11} {r['ops']:>10,.0f} {r['lat']['p50']:>8.2f} "
           f"{r['lat']['p99']:>8.2f} {r['lat']['p999']:>9.2f} {r['cpu'] * 100:>7.0f}% {r['errors']:>7}  {ratio}")
 
 colors = {"portal-memory": "#1f77b4", "redis-nopersist": "#d62728", "portal-durable": "#2ca02c",
-          "redis-fsync-always": "#ff7f0e", "etcd-json-gateway": "#9467bd"}
+          "redis-fsync-always": "#ff7f0e", "etcd": "#9467bd"}
 
 
 def svg_bars(path, title, groups):

@@ -42,8 +42,8 @@ public final class Bench implements Callable<Integer> {
   int port;
 
   @Option(names = "--protocol", defaultValue = "portal",
-      description = "portal; resp to drive a Redis server the same way; etcd for etcd's JSON gateway "
-          + "(default: ${DEFAULT-VALUE})")
+      description = "portal; resp to drive a Redis server the same way; etcd for etcd over gRPC (jetcd; only in "
+          + "the jar built with mvn -Petcd package); etcd-json for etcd's JSON gateway (default: ${DEFAULT-VALUE})")
   String protocol;
 
   @Option(names = "--connections", defaultValue = "50", description = "connections (default: ${DEFAULT-VALUE})")
@@ -110,9 +110,14 @@ public final class Bench implements Callable<Integer> {
     Duration measured = parseDuration(duration);
     Duration warm = parseDuration(warmup);
     if (connections < 1 || pipeline < 1 || keys < 1 || valueSize < 0
-        || !List.of("set", "get", "del", "mixed").contains(ops) || !List.of("portal", "resp", "etcd").contains(protocol)) {
+        || !List.of("set", "get", "del", "mixed").contains(ops) || !List.of("portal", "resp", "etcd", "etcd-json").contains(protocol)) {
       spec.commandLine().getErr().println("error: need connections, pipeline, keys >= 1, value-size >= 0, "
-          + "ops in set|get|del|mixed, protocol portal|resp|etcd");
+          + "ops in set|get|del|mixed, protocol portal|resp|etcd|etcd-json");
+      return 2;
+    }
+    if (protocol.equals("etcd") && !hasClass(JETCD_TARGET)) {
+      spec.commandLine().getErr().println("error: this jar has no etcd gRPC driver; build target/portal-with-etcd.jar "
+          + "with: mvn -B -Petcd package -DskipTests (or use --protocol etcd-json)");
       return 2;
     }
     ByteString[] keySpace = new ByteString[keys];
@@ -130,7 +135,8 @@ public final class Bench implements Callable<Integer> {
       for (int i = 0; i < connections; i++) {
         clients.add(switch (protocol) {
           case "resp" -> new RespTarget(host, port);
-          case "etcd" -> new EtcdTarget(host, port);
+          case "etcd" -> jetcd(host, port);
+          case "etcd-json" -> new EtcdTarget(host, port);
           default -> Target.portal(PortalClient.connect(host, port, options));
         });
       }
@@ -241,6 +247,27 @@ public final class Bench implements Callable<Integer> {
         CompletableFuture.runAsync(() -> sendNext(client, keySpace, value, running), RETRY_PAUSE);
       }
     });
+  }
+
+  private static final String JETCD_TARGET = "io.portal.bench.JetcdTarget";
+
+  private static boolean hasClass(String name) {
+    try {
+      Class.forName(name, false, Bench.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
+  }
+
+  /** The jetcd driver, compiled only in the etcd profile, so loaded by name. */
+  private static Target jetcd(String host, int port) throws IOException {
+    try {
+      return (Target) Class.forName(JETCD_TARGET).getDeclaredConstructor(String.class, int.class)
+          .newInstance(host, port);
+    } catch (ReflectiveOperationException e) {
+      throw new IOException("cannot start the etcd driver: " + e, e);
+    }
   }
 
   private long errorCount() {
