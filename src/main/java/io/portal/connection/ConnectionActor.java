@@ -9,6 +9,7 @@ import io.portal.codec.Messages;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -49,8 +50,14 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   public record InboundStarted(ActorRef<StreamAck> ackTo) implements Command {
   }
 
-  /** One decoded frame (or framing error) from the inbound stream, to be acked to {@code ackTo}. */
-  public record InboundElement(Decoded element, ActorRef<StreamAck> ackTo) implements Command {
+  /**
+   * Decoded frames (or framing errors) from the inbound stream, in order, to be acked to {@code ackTo}: one, or
+   * several when they arrived while the actor was busy (the stream batches them up to a byte budget).
+   */
+  public record InboundElement(List<Decoded> elements, ActorRef<StreamAck> ackTo) implements Command {
+    public InboundElement(Decoded element, ActorRef<StreamAck> ackTo) {
+      this(List.of(element), ackTo);
+    }
   }
 
   /** The client finished sending (or the decoder stopped after a fatal error). */
@@ -118,6 +125,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private long headSeq;
   /** The latest write whose answer was awaited; none is in flight once headSeq has passed it. */
   private long lastWriteSeq = -1;
+  /** Frames received but not yet handled because maxInFlight requests were unanswered (at most one batch). */
+  private final ArrayDeque<Decoded> waiting = new ArrayDeque<>();
   /** Responses that completed before an older one, by sequence number. */
   private final Map<Long, ByteString> early = new HashMap<>();
 
@@ -197,9 +206,25 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       return this;
     }
     lastInboundNanos = System.nanoTime();
+    waiting.addAll(element.elements());
+    ackWithheld = true; // released by afterChange once every frame of the batch is handled and there is room
+    return afterChange();
+  }
+
+  /** Handles waiting frames while fewer than maxInFlight requests are unanswered. */
+  private void admitWaiting() {
+    while (!waiting.isEmpty() && !closing && inFlight() < settings.maxInFlight()) {
+      handle(waiting.pollFirst());
+    }
+    if (closing) {
+      waiting.clear(); // once closing, frames are discarded unread
+    }
+  }
+
+  private void handle(Decoded decoded) {
     long seq = nextSeq++;
     metrics.requests.incrementAndGet();
-    if (element.element() instanceof FrameError error) {
+    if (decoded instanceof FrameError error) {
       metrics.frameErrors.incrementAndGet();
       if (error.fatal()) {
         getContext().getLog().info("connection {} from {}: {} {}", id, remote, error.code(), error.message());
@@ -210,7 +235,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       if (error.fatal()) {
         beginClose();
       }
-    } else if (element.element() instanceof Frame frame) {
+    } else if (decoded instanceof Frame frame) {
       CompletionStage<MessageLite> response = handler.handle(frame, session, lastWriteSeq < headSeq);
       CompletableFuture<MessageLite> future = response.toCompletableFuture();
       if (future.isDone() && !future.isCompletedExceptionally()) {
@@ -223,13 +248,6 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
             new Responded(seq, ok != null ? ok : ErrorMapper.toError(0, failure)));
       }
     }
-    if (closing || inFlight() < settings.maxInFlight()) {
-      // once closing, frames are discarded unread, but the stream must keep moving for its end to arrive
-      inboundAck.tell(StreamAck.ACK);
-    } else {
-      ackWithheld = true;
-    }
-    return afterChange();
   }
 
   private Behavior<Command> onResponded(Responded responded) {
@@ -365,6 +383,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   /** Applies the outbound limits, writes what can be written, resumes reading, finishes a close. */
   private Behavior<Command> afterChange() {
+    admitWaiting();
     long held = heldBytes();
     if (held > settings.outboundHardLimit()) {
       metrics.closedOutboundHard.incrementAndGet();
@@ -382,7 +401,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
       timers.cancel(SoftLimitCheck.INSTANCE);
     }
     writeBatch();
-    if (ackWithheld && (closing || inFlight() < settings.maxInFlight()) && inboundAck != null) {
+    // once closing, frames are discarded unread, but the stream must keep moving for its end to arrive
+    if (ackWithheld && waiting.isEmpty() && (closing || inFlight() < settings.maxInFlight()) && inboundAck != null) {
       ackWithheld = false;
       inboundAck.tell(StreamAck.ACK);
     }

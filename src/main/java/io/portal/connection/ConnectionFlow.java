@@ -1,8 +1,11 @@
 package io.portal.connection;
 
 import io.portal.codec.Decoded;
+import io.portal.codec.Frame;
 import io.portal.codec.FrameDecoder;
 import io.portal.codec.Messages;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -29,9 +32,9 @@ final class ConnectionFlow {
 
   static Flow<ByteString, ByteString, NotUsed> of(ActorRef<ConnectionActor.Command> actor,
       ConnectionSettings settings) {
-    Sink<Decoded, NotUsed> toActor = ActorSink.actorRefWithBackpressure(
+    Sink<List<Decoded>, NotUsed> toActor = ActorSink.actorRefWithBackpressure(
         actor,
-        (ActorRef<StreamAck> ackTo, Decoded element) -> new ConnectionActor.InboundElement(element, ackTo),
+        (ActorRef<StreamAck> ackTo, List<Decoded> elements) -> new ConnectionActor.InboundElement(elements, ackTo),
         ConnectionActor.InboundStarted::new,
         StreamAck.ACK,
         ConnectionActor.InboundCompleted.INSTANCE,
@@ -39,6 +42,9 @@ final class ConnectionFlow {
     Sink<ByteString, NotUsed> inbound = Flow.<ByteString>create()
         .viaMat(KillSwitches.single(), Keep.right())
         .via(FrameDecoder.create(settings.maxPayloadBytes(), Messages::isRequestType))
+        // while the actor has not acked, the frames decoded meanwhile are gathered into one message
+        .batchWeighted(settings.readBatchBytes(), ConnectionFlow::weight, ConnectionFlow::firstOfBatch,
+            ConnectionFlow::addToBatch)
         .to(toActor)
         .mapMaterializedValue(killSwitch -> {
           actor.tell(new ConnectionActor.InboundSwitch(killSwitch));
@@ -62,6 +68,21 @@ final class ConnectionFlow {
     return Flow.fromSinkAndSource(inbound, outbound)
         .addAttributes(Attributes.inputBuffer(1, 1))
         .named("portalConnection");
+  }
+
+  private static long weight(Decoded decoded) {
+    return FrameDecoder.HEADER_BYTES + (decoded instanceof Frame frame ? frame.payload().size() : 0);
+  }
+
+  private static List<Decoded> firstOfBatch(Decoded decoded) {
+    List<Decoded> batch = new ArrayList<>();
+    batch.add(decoded);
+    return batch;
+  }
+
+  private static List<Decoded> addToBatch(List<Decoded> batch, Decoded decoded) {
+    batch.add(decoded);
+    return batch;
   }
 
   /** Fails the outbound stream so that the transport resets the socket instead of flushing it. */

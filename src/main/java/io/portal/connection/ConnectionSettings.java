@@ -22,6 +22,8 @@ import static io.portal.config.ConfigValues.positiveDuration;
  * @param closeTimeout         how long a graceful close may wait for the client to take its last responses
  * @param maxPayloadBytes      largest frame payload accepted
  * @param maxKeyBytes          largest key accepted
+ * @param readBatchBytes       frames that arrive while the connection actor is busy are handed to it together, up
+ *                             to this many bytes
  */
 public record ConnectionSettings(
     int maxInFlight,
@@ -32,7 +34,8 @@ public record ConnectionSettings(
     Duration idleTimeout,
     Duration closeTimeout,
     int maxPayloadBytes,
-    int maxKeyBytes) {
+    int maxKeyBytes,
+    int readBatchBytes) {
 
   /** Reads the settings from the root config (paths start with {@code portal.}); names the setting on error. */
   public static ConnectionSettings fromConfig(Config config) {
@@ -51,6 +54,7 @@ public record ConnectionSettings(
         durationOrOff(config, "portal.server.idle-timeout"),
         positiveDuration(config, "portal.connection.close-timeout"),
         intIn(config, "portal.protocol.max-payload-bytes", 1, Integer.MAX_VALUE - 8),
-        intIn(config, "portal.protocol.max-key-bytes", 1, Integer.MAX_VALUE));
+        intIn(config, "portal.protocol.max-key-bytes", 1, Integer.MAX_VALUE),
+        (int) Math.min(Integer.MAX_VALUE, positiveBytes(config, "portal.connection.read-batch-bytes")));
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.MessageLite;
+import io.portal.codec.Decoded;
 import io.portal.codec.Frame;
 import io.portal.codec.FrameDecoder;
 import io.portal.codec.FrameError;
@@ -43,7 +44,7 @@ class ConnectionActorTest {
   private static ConnectionSettings settings(int maxInFlight, long hard, long soft, Duration softDuration,
       Duration idle) {
     return new ConnectionSettings(maxInFlight, hard, soft, softDuration, 64 * 1024, idle, Duration.ofSeconds(5),
-        1 << 20, 64);
+        1 << 20, 64, 64 * 1024);
   }
 
   /** One connection actor with probes for its inbound acks and its outbound stream. */
@@ -163,6 +164,35 @@ class ConnectionActorTest {
     h.store.answer("x", "X", 1);
     h.acks.expectMessage(StreamAck.ACK);
     assertEquals(2, h.metrics.requests());
+  }
+
+  @Test
+  void aBatchOfFramesIsHandledOnlyAsFarAsTheInFlightLimitAllows() {
+    Harness h = new Harness(settings(2, 1 << 20, 1 << 19, Duration.ofSeconds(60), Duration.ZERO));
+    List<Decoded> batch = new ArrayList<>();
+    for (String key : List.of("a", "b", "c", "d")) {
+      byte[] frame = Messages.frameOf(get(key.charAt(0), key));
+      batch.add(new Frame(Messages.typeOf(get(0, key)),
+          org.apache.pekko.util.ByteString.fromArray(frame).drop(FrameDecoder.HEADER_BYTES)));
+    }
+    h.actor.tell(new ConnectionActor.InboundElement(batch, h.acks.ref()));
+    h.acks.expectNoMessage(NONE);
+    assertEquals(2, h.metrics.requests(), "only max-in-flight of the batch are handled");
+    h.store.answer("a", "A", 1);
+    h.acks.expectNoMessage(NONE); // "c" takes the freed slot; "d" still waits, so no more is read
+    assertEquals(3, h.metrics.requests());
+    h.store.answer("b", "B", 1);
+    h.store.answer("c", "C", 1);
+    h.acks.expectMessage(StreamAck.ACK); // the whole batch is handled and only "d" is in flight: read on
+    assertEquals(4, h.metrics.requests());
+    h.store.answer("d", "D", 1);
+    List<MessageLite> answers = new ArrayList<>();
+    while (answers.size() < 4) {
+      answers.addAll(h.nextBatch());
+      h.actor.tell(ConnectionActor.OutboundAck.INSTANCE);
+    }
+    assertEquals(List.of("A", "B", "C", "D"),
+        answers.stream().map(r -> ((GetResponse) r).getValue().toStringUtf8()).toList());
   }
 
   @Test
