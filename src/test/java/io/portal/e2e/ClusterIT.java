@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,6 +37,9 @@ class ClusterIT {
   private static final int PARTITIONS = 16;
 
   /** One node's ports and process. */
+  private static final java.util.regex.Pattern FAILOVER_EVENTS = java.util.regex.Pattern.compile(
+      "(?i)unreachable|SBR took decision|downing|is removing|removed|Starting shard|recovered|Shard .* allocated");
+
   private static final class Node {
     final int port = freePort();
     final int artery = freePort();
@@ -228,10 +232,19 @@ class ClusterIT {
           writer(c2, "b-", running, acked, failures), writer(c3, "c-", running, acked, failures));
       Thread.sleep(3000);
       long killedAt = System.nanoTime();
+      java.time.LocalTime killedClock = java.time.LocalTime.now();
       n3.process.kill9();
       long recovered = awaitEveryPartitionWritable(n1, killedAt);
       System.out.printf("ClusterIT: after kill -9 of a node, every partition took writes again within %.1f s%n",
           (recovered - killedAt) / 1e9);
+      // the failover's timeline, for docs/cluster.md: detection, downing, removal, partitions starting elsewhere
+      System.out.printf("ClusterIT: killed at %s; the survivors' log since:%n", killedClock);
+      for (Node survivor : List.of(n1, n2)) {
+        survivor.process.linesMatching(FAILOVER_EVENTS).stream()
+            .filter(line -> line.length() > 12 && line.substring(0, 12).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3}")
+                && !java.time.LocalTime.parse(line.substring(0, 12)).isBefore(killedClock))
+            .forEach(line -> System.out.println("  " + survivor.port + " " + line));
+      }
       assertTrue(recovered - killedAt < Duration.ofSeconds(30).toNanos(), "failover within 30 s");
       Thread.sleep(2000);
 
@@ -369,28 +382,37 @@ class ClusterIT {
     return keys;
   }
 
-  /** Writes one key of every partition through {@code via} until each has succeeded; returns when the last did. */
+  /**
+   * Writes one key of every partition through {@code via}, all partitions at once (as a real load would), each
+   * retried every 50 ms until it succeeds; returns when the last did.
+   */
   private static long awaitEveryPartitionWritable(Node via, long since) throws InterruptedException {
     List<String> probes = keyPerPartition("probe-");
     long deadline = since + Duration.ofSeconds(60).toNanos();
-    long last = since;
     try (PortalClient prober = PortalClient.connect(List.of(via.address()), PortalClient.Options.defaults()
         .withoutSession().withRequestTimeout(Duration.ofMillis(500)))) {
-      for (String key : probes) {
-        while (true) {
-          try {
-            prober.set(key, "up");
-            last = Math.max(last, System.nanoTime());
-            break;
-          } catch (RuntimeException e) {
-            if (System.nanoTime() > deadline) {
-              throw new AssertionError("partition of " + key + " still not writable 60 s after the kill", e);
-            }
-            Thread.sleep(50);
-          }
+      List<CompletableFuture<Long>> done = probes.stream().map(key -> probe(prober, key, deadline)).toList();
+      long last = since;
+      for (CompletableFuture<Long> one : done) {
+        try {
+          last = Math.max(last, one.get());
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw new AssertionError(e.getCause().getMessage(), e.getCause());
         }
       }
+      return last;
     }
-    return last;
+  }
+
+  /** Sets {@code key} until it succeeds; completes with the time of the success. */
+  private static CompletableFuture<Long> probe(PortalClient client, String key, long deadline) {
+    return client.setAsync(com.google.protobuf.ByteString.copyFromUtf8(key),
+            com.google.protobuf.ByteString.copyFromUtf8("up"))
+        .thenApply(version -> System.nanoTime())
+        .exceptionallyComposeAsync(failure -> System.nanoTime() > deadline
+                ? CompletableFuture.failedFuture(new AssertionError(
+                    "partition of " + key + " still not writable 60 s after the kill", failure))
+                : probe(client, key, deadline),
+            CompletableFuture.delayedExecutor(50, java.util.concurrent.TimeUnit.MILLISECONDS));
   }
 }

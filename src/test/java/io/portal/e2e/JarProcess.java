@@ -79,6 +79,13 @@ final class JarProcess implements AutoCloseable {
     }
   }
 
+  /** The lines so far that match {@code pattern}. */
+  List<String> linesMatching(Pattern pattern) {
+    synchronized (lines) {
+      return lines.stream().filter(line -> pattern.matcher(line).find()).toList();
+    }
+  }
+
   /** Waits for the ready line; returns the port. */
   int awaitReady() throws InterruptedException {
     return Integer.parseInt(await(READY, 120).group(2));
