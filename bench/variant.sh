@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# One Portal server started with extra JVM options, driven by the bench once per row; prints ops/s, the generator's
+# CPU share, and the server's user/system CPU and context switches (from /proc) over 5 s in the middle of the run.
+# For A/B runs of a setting: run it twice, with and without the option, back to back.
+#
+#   bench/variant.sh "[jvm options]" "connections pipeline [op]"...       e.g.
+#   bench/variant.sh "-Dportal.connection.read-batch-bytes=1" "50 1" "50 16 get"
+#   MODE=durable bench/variant.sh "" "50 1 set"        (default MODE=memory; @D@ in the options = the data folder)
+#
+# Keys are loaded first (100 000, 100-byte values). Needs target/portal.jar (the generator); SERVER_JAR=... runs
+# another build as the server (e.g. one of an older commit, for before/after). Stops the server by process id.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JAR=target/portal.jar
+OPTS=$1; shift
+D=$(mktemp -d)
+P=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# shellcheck disable=SC2086
+java ${OPTS//@D@/$D} -Dportal.store.mode="${MODE:-memory}" -Dportal.store.data-dir="$D" -Dportal.server.port="$P" \
+  -Dportal.management.enabled=false -jar "${SERVER_JAR:-$JAR}" > "$D/server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2> /dev/null || true' EXIT
+for _ in $(seq 1 150); do (echo > "/dev/tcp/127.0.0.1/$P") 2> /dev/null && break; sleep 0.2; done
+java -jar $JAR bench --port "$P" --ops set --keys 100000 --requests 100000 --sequential --pipeline 32 \
+  --warmup 0s > /dev/null
+cpu() { awk '{print $14 + $15, $14, $15}' "/proc/$SERVER/stat"; }
+switches() { cat /proc/"$SERVER"/task/*/status | awk '/ctxt_switches/ {s += $2} END {print s}'; }
+for row in "$@"; do
+  set -- $row
+  java -jar $JAR bench --port "$P" --ops "${3:-get}" --connections "$1" --pipeline "$2" --duration 10s \
+    --warmup 3s > "$D/bench.txt" &
+  BENCH=$!
+  sleep 6
+  read -r _ u1 s1 < <(cpu); c1=$(switches)
+  sleep 5
+  read -r _ u2 s2 < <(cpu); c2=$(switches)
+  wait $BENCH
+  echo "$row: $(grep -E '^requests' "$D/bench.txt" | sed 's/.*: //'), generator CPU" \
+    "$(grep -E 'generator CPU' "$D/bench.txt" | sed 's/.*CPU: //; s/ of.*//'); server CPU over 5 s:" \
+    "user $(( (u2 - u1) * 10 )) ms, system $(( (s2 - s1) * 10 )) ms, $(( c2 - c1 )) context switches"
+done
