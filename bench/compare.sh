@@ -5,14 +5,20 @@
 # loopback port with a temporary data folder, stops each by process id, and prints one table. Writes the raw
 # results and two SVG charts to OUT (default: a temporary folder; docs/bench is where the committed ones live).
 #
-#   bench/compare.sh [seconds-per-run] [OUT]        e.g. bench/compare.sh 10 docs/bench
+#   bench/compare.sh [seconds-per-run] [OUT] [durable-warmup-seconds]   e.g. bench/compare.sh 10 docs/bench 20
+#
+# Durable rows warm up longer (default 20 s, the same for every system): Portal's durable path (H2, Slick, Pekko
+# Persistence) is still being compiled by the JIT for about half a minute after start, and a 3 s warm-up measured
+# that, not the steady state.
 #
 # Needs target/portal.jar (mvn -B package -DskipTests); builds target/portal-with-etcd.jar (mvn -Petcd) when
-# missing, whose bench also speaks etcd's gRPC API. About 5 minutes at 10 s per run.
+# missing, whose bench also speaks etcd's gRPC API. About 7 minutes at 10 s per run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=${1:-10}
 OUT=${2:-$(mktemp -d)}
+DURABLE_WARMUP=${3:-20}
+WARMUP=3
 JAR=target/portal.jar
 BENCH_JAR=target/portal-with-etcd.jar
 mkdir -p "$OUT"
@@ -28,7 +34,7 @@ trap cleanup EXIT
 wait_port() { for _ in $(seq 1 300); do (echo > "/dev/tcp/127.0.0.1/$1") 2> /dev/null && return 0; sleep 0.2; done; return 1; }
 bench() { # system protocol port op connections pipeline
   java -jar $BENCH_JAR bench --protocol "$2" --port "$3" --ops "$4" --connections "$5" --pipeline "$6" --value-size 100 \
-    --keys 100000 --duration "${RUN}s" --warmup 3s --json "$OUT/$1-$4-$5x$6.json" > "$OUT/$1-$4-$5x$6.txt"
+    --keys 100000 --duration "${RUN}s" --warmup "${WARMUP}s" --json "$OUT/$1-$4-$5x$6.json" > "$OUT/$1-$4-$5x$6.txt"
 }
 populate() { # protocol port
   java -jar $BENCH_JAR bench --protocol "$1" --port "$2" --ops set --keys 100000 --requests 100000 --sequential \
@@ -52,6 +58,7 @@ for r in "${ROWS[@]}"; do set -- $r; [ "$1" = get ] && [ ! -f "$OUT/.rm" ] && po
 kill "${PIDS[-1]}"
 
 # --- durable: Portal (H2 journal) vs Redis appendfsync always vs etcd
+WARMUP=$DURABLE_WARMUP
 P=$(free_port); D=$(mktemp -d)
 java -Dportal.store.data-dir="$D" -Dportal.server.port=$P -Dportal.management.enabled=false \
   -jar $JAR > "$OUT/portal-durable.log" 2>&1 & PIDS+=($!); wait_port $P
