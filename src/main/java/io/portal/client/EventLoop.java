@@ -82,31 +82,27 @@ final class EventLoop implements Runnable {
     while (true) {
       try {
         selector.select();
-        Runnable task;
-        while ((task = tasks.poll()) != null) {
-          task.run();
-        }
-        for (SelectionKey key : selector.selectedKeys()) {
-          NioConnection connection = (NioConnection) key.attachment();
-          if (!key.isValid()) {
-            continue;
-          }
-          if (key.isWritable()) {
-            connection.onWritable();
-          }
-          if (key.isValid() && key.isReadable()) {
-            connection.onReadable();
-          }
-        }
-        selector.selectedKeys().clear();
-        for (int i = 0; i < toFlush.size(); i++) {
-          toFlush.get(i).flushScheduled();
-        }
-        toFlush.clear();
-      } catch (IOException | RuntimeException e) {
-        // a connection's own failures are handled by the connection; this keeps the shared thread alive
-        toFlush.clear();
+      } catch (IOException e) {
+        continue; // the selector itself failed this once; the connections are untouched
       }
+      Runnable task;
+      while ((task = tasks.poll()) != null) {
+        task.run();
+      }
+      for (SelectionKey key : selector.selectedKeys()) {
+        NioConnection connection = (NioConnection) key.attachment();
+        if (key.isValid() && key.isWritable()) {
+          connection.onWritable();
+        }
+        if (key.isValid() && key.isReadable()) {
+          connection.onReadable();
+        }
+      }
+      selector.selectedKeys().clear();
+      for (int i = 0; i < toFlush.size(); i++) {
+        toFlush.get(i).flushScheduled();
+      }
+      toFlush.clear();
     }
   }
 }

@@ -177,6 +177,9 @@ public abstract class NioConnection {
       }
     } catch (IOException e) {
       close(e);
+    } catch (RuntimeException e) {
+      // a reply the protocol could not make sense of: this connection is unusable, the loop and the others are not
+      close(new IOException("cannot decode what " + peer + " sent: " + e, e));
     }
   }
 
