@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -17,12 +16,8 @@ import java.util.concurrent.CompletableFuture;
  * on the same event loop as the Portal client, so both systems are driven alike. Not a Redis client for anything
  * else.
  */
-final class RespTarget extends NioConnection implements Target {
+final class RespTarget extends NioConnection<Object> implements Target {
   private static final byte[] CRLF = {'\r', '\n'};
-  private final ArrayDeque<CompletableFuture<Object>> pending = new ArrayDeque<>();
-  private final Object lock = new Object();
-  private final ByteArrayOutputStream command = new ByteArrayOutputStream(256);
-  private IOException failed;
 
   RespTarget(String host, int port) throws IOException {
     super(new InetSocketAddress(host, port), 5000);
@@ -49,37 +44,23 @@ final class RespTarget extends NioConnection implements Target {
   }
 
   private CompletableFuture<?> send(String name, ByteString... args) {
-    CompletableFuture<Object> reply = new CompletableFuture<>();
-    synchronized (lock) {
-      if (failed != null) {
-        return CompletableFuture.failedFuture(unavailable(failed));
-      }
-      try {
-        command.reset();
-        header('*', 1 + args.length);
-        bulk(name.getBytes(StandardCharsets.US_ASCII));
-        for (ByteString arg : args) {
-          header('$', arg.size());
-          arg.writeTo(command);
-          command.write(CRLF);
-        }
-        write(command.toByteArray());
-        pending.addLast(reply);
-      } catch (IOException e) {
-        return CompletableFuture.failedFuture(unavailable(e));
-      }
+    ByteArrayOutputStream command = new ByteArrayOutputStream(256);
+    header(command, '*', 1 + args.length);
+    bulk(command, name.getBytes(StandardCharsets.US_ASCII));
+    for (ByteString arg : args) {
+      bulk(command, arg.toByteArray());
     }
-    return reply;
+    return request(command.toByteArray());
   }
 
-  private void header(char type, int n) {
+  private static void header(ByteArrayOutputStream command, char type, int n) {
     command.write(type);
     command.writeBytes(Integer.toString(n).getBytes(StandardCharsets.US_ASCII));
     command.writeBytes(CRLF);
   }
 
-  private void bulk(byte[] bytes) {
-    header('$', bytes.length);
+  private static void bulk(ByteArrayOutputStream command, byte[] bytes) {
+    header(command, '$', bytes.length);
     command.writeBytes(bytes);
     command.writeBytes(CRLF);
   }
@@ -93,10 +74,7 @@ final class RespTarget extends NioConnection implements Target {
         in.position(start);
         return in.remaining() + 1; // a reply longer than the buffer grows it
       }
-      CompletableFuture<Object> next;
-      synchronized (lock) {
-        next = pending.pollFirst();
-      }
+      CompletableFuture<Object> next = nextUnanswered();
       if (next == null) {
         throw new IOException("unsolicited reply " + reply);
       }
@@ -158,22 +136,8 @@ final class RespTarget extends NioConnection implements Target {
   }
 
   @Override
-  protected void onClosed(IOException cause) {
-    synchronized (lock) {
-      if (failed == null) {
-        failed = cause;
-      }
-    }
-    while (true) {
-      CompletableFuture<Object> p;
-      synchronized (lock) {
-        p = pending.pollFirst();
-      }
-      if (p == null) {
-        return;
-      }
-      p.completeExceptionally(unavailable(cause));
-    }
+  protected Throwable failureFor(IOException cause) {
+    return unavailable(cause);
   }
 
   private static PortalException unavailable(IOException cause) {

@@ -9,7 +9,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
@@ -20,13 +19,9 @@ import java.util.concurrent.TimeoutException;
  * loop thread. Dies on the first I/O error, failing every unanswered request with UNAVAILABLE; the client then
  * opens another.
  */
-final class ClientConnection extends NioConnection {
+final class ClientConnection extends NioConnection<MessageLite> {
   private static final int HEADER_BYTES = 8;
   private final int maxPayloadBytes;
-  private final Object lock = new Object();
-  /** Requests sent and not yet answered, oldest first; guarded by {@link #lock}. */
-  private final ArrayDeque<CompletableFuture<MessageLite>> pending = new ArrayDeque<>();
-  private PortalException closedBecause;
 
   private ClientConnection(InetSocketAddress address, PortalClient.Options options) throws IOException {
     super(address, (int) options.connectTimeout().toMillis());
@@ -42,37 +37,14 @@ final class ClientConnection extends NioConnection {
     }
   }
 
-  int pendingCount() {
-    synchronized (lock) {
-      return pending.size();
-    }
-  }
-
   /** Writes {@code request}; the future completes with its response frame's message (possibly an error). */
   CompletableFuture<MessageLite> send(MessageLite request) {
-    CompletableFuture<MessageLite> future = new CompletableFuture<>();
-    synchronized (lock) {
-      if (closedBecause != null) {
-        return CompletableFuture.failedFuture(closedBecause);
-      }
-      try {
-        write(Messages.frameOf(request));
-      } catch (IOException e) {
-        return CompletableFuture.failedFuture(closedBecause != null ? closedBecause
-            : new PortalException(ErrorCode.UNAVAILABLE, "write to " + peer() + " failed: " + e, e));
-      }
-      pending.addLast(future);
-    }
-    return future;
+    return request(Messages.frameOf(request));
   }
 
+  /** Closes the connection; unanswered requests fail with {@code reason}. */
   void close(PortalException reason) {
-    synchronized (lock) {
-      if (closedBecause == null) {
-        closedBecause = reason;
-      }
-    }
-    close(new IOException(reason.getMessage()));
+    close(new IOException(reason.getMessage()), reason);
   }
 
   /** Maps a response or failure to the caller's result type, or throws the {@link PortalException}. */
@@ -110,10 +82,7 @@ final class ClientConnection extends NioConnection {
       ByteBuffer payload = in.slice(in.position() + HEADER_BYTES, length);
       in.position(in.position() + HEADER_BYTES + length);
       MessageLite message = parse(type, payload);
-      CompletableFuture<MessageLite> next;
-      synchronized (lock) {
-        next = pending.pollFirst();
-      }
+      CompletableFuture<MessageLite> next = nextUnanswered();
       if (next == null) {
         // e.g. the error frame of a refused connection, sent before any request
         String what = message instanceof ErrorResponse e ? e.getCode() + ": " + e.getMessage() : "type " + type;
@@ -125,27 +94,10 @@ final class ClientConnection extends NioConnection {
   }
 
   @Override
-  protected void onClosed(IOException cause) {
-    PortalException reason;
-    synchronized (lock) {
-      if (closedBecause == null) {
-        closedBecause = cause instanceof EOFException
-            ? new PortalException(ErrorCode.UNAVAILABLE, "connection to " + peer() + " closed by the server")
-            : new PortalException(ErrorCode.UNAVAILABLE, "connection to " + peer() + " lost: " + cause.getMessage(),
-                cause);
-      }
-      reason = closedBecause;
-    }
-    CompletableFuture<MessageLite> p;
-    while ((p = poll()) != null) {
-      p.completeExceptionally(reason);
-    }
-  }
-
-  private CompletableFuture<MessageLite> poll() {
-    synchronized (lock) {
-      return pending.pollFirst();
-    }
+  protected Throwable failureFor(IOException cause) {
+    return cause instanceof EOFException
+        ? new PortalException(ErrorCode.UNAVAILABLE, "connection to " + peer() + " closed by the server")
+        : new PortalException(ErrorCode.UNAVAILABLE, "connection to " + peer() + " lost: " + cause.getMessage(), cause);
   }
 
   private static MessageLite parse(int type, ByteBuffer payload) throws IOException {

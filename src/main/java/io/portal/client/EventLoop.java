@@ -27,7 +27,7 @@ final class EventLoop implements Runnable {
   private final Thread thread;
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   /** Connections written to by callbacks on this thread, flushed at the end of the iteration; loop thread only. */
-  private final List<NioConnection> toFlush = new ArrayList<>();
+  private final List<NioConnection<?>> toFlush = new ArrayList<>();
 
   private EventLoop(int index) {
     try {
@@ -68,12 +68,12 @@ final class EventLoop implements Runnable {
   }
 
   /** Registers a connected non-blocking channel of {@code connection}; call from the loop thread. */
-  SelectionKey register(NioConnection connection) throws ClosedChannelException {
+  SelectionKey register(NioConnection<?> connection) throws ClosedChannelException {
     return connection.channel().register(selector, SelectionKey.OP_READ, connection);
   }
 
   /** Flushes {@code connection} at the end of this iteration; loop thread only. */
-  void flushLater(NioConnection connection) {
+  void flushLater(NioConnection<?> connection) {
     toFlush.add(connection);
   }
 
@@ -90,7 +90,7 @@ final class EventLoop implements Runnable {
         task.run();
       }
       for (SelectionKey key : selector.selectedKeys()) {
-        NioConnection connection = (NioConnection) key.attachment();
+        NioConnection<?> connection = (NioConnection<?>) key.attachment();
         if (key.isValid() && key.isWritable()) {
           connection.onWritable();
         }

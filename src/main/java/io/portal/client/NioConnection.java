@@ -6,16 +6,23 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A non-blocking TCP connection on a shared {@link EventLoop}: any thread may {@link #write} (bytes are queued and
- * written without blocking; a write from a callback on the loop is flushed at the end of the loop's iteration, with
- * the other writes of that iteration); the loop hands what it reads to {@link #onRead}. The first I/O error closes
- * the connection and reaches {@link #onClosed} once. Subclasses speak a protocol: Portal's frames
- * ({@code ClientConnection}) or RESP for the load generator.
+ * A non-blocking TCP connection on a shared {@link EventLoop} for a protocol that answers requests in order. Any
+ * thread may send a {@link #request} (its bytes are queued and written without blocking; a request sent from a
+ * callback on the loop is flushed at the end of the loop's iteration, with the others of that iteration) and gets
+ * a future for its reply; the loop hands what it reads to {@link #onRead}, which completes the oldest unanswered
+ * request with each reply ({@link #nextUnanswered}). The first I/O error closes the connection and fails every
+ * unanswered request. Subclasses speak a protocol: Portal's frames ({@code ClientConnection}) or RESP for the load
+ * generator.
+ *
+ * @param <R> what a reply decodes to
  */
-public abstract class NioConnection {
+public abstract class NioConnection<R> {
   private static final int INITIAL_BUFFER = 64 * 1024;
 
   private final SocketChannel channel;
@@ -28,7 +35,11 @@ public abstract class NioConnection {
   private ByteBuffer inbound = ByteBuffer.allocate(INITIAL_BUFFER);
   private SelectionKey key;
   private boolean flushPending;
+  /** Requests written and not yet answered, oldest first; guarded by {@link #lock}. */
+  private final ArrayDeque<CompletableFuture<R>> unanswered = new ArrayDeque<>();
   private IOException closedBecause;
+  /** What requests fail with once closed; guarded by {@link #lock}. */
+  private Throwable failure;
 
   /** Connects (blocking, at most {@code connectTimeoutMillis}) and registers with a shared loop. */
   protected NioConnection(InetSocketAddress address, int connectTimeoutMillis) throws IOException {
@@ -78,36 +89,52 @@ public abstract class NioConnection {
    */
   protected abstract int onRead(ByteBuffer in) throws IOException;
 
-  /** Called once, on the first failure or {@link #close}; fail what is outstanding. */
-  protected abstract void onClosed(IOException cause);
+  /** What the unanswered requests fail with when the connection closes because of {@code cause}. */
+  protected abstract Throwable failureFor(IOException cause);
 
   /**
-   * Queues {@code bytes} for the socket. Throws if the connection is closed. Call while holding whatever lock
-   * orders your requests, so that bytes and expectations stay in the same order.
+   * Sends one request; the future completes with its reply, or fails with {@link #failureFor} the cause if the
+   * connection is or becomes closed first.
    */
-  protected final void write(byte[] bytes) throws IOException {
-    IOException failure;
+  protected final CompletableFuture<R> request(byte[] bytes) {
+    CompletableFuture<R> reply = new CompletableFuture<>();
+    IOException writeFailure;
     synchronized (lock) {
       if (closedBecause != null) {
-        throw closedBecause;
+        return CompletableFuture.failedFuture(failure);
       }
       if (outbound.remaining() < bytes.length) {
         outbound = grow(outbound, outbound.position() + bytes.length);
       }
       outbound.put(bytes);
+      unanswered.addLast(reply);
       if (flushPending || key == null) {
-        return;
+        return reply;
       }
       if (loop.inLoop()) {
         flushPending = true;
         loop.flushLater(this);
-        return;
+        return reply;
       }
-      failure = flushLocked();
+      writeFailure = flushLocked();
     }
-    if (failure != null) {
-      close(failure);
-      throw failure;
+    if (writeFailure != null) {
+      close(writeFailure); // fails reply with the others
+    }
+    return reply;
+  }
+
+  /** The oldest unanswered request, for the reply just decoded; null if none is waiting. */
+  protected final CompletableFuture<R> nextUnanswered() {
+    synchronized (lock) {
+      return unanswered.pollFirst();
+    }
+  }
+
+  /** Requests sent and not yet answered. */
+  public final int unansweredCount() {
+    synchronized (lock) {
+      return unanswered.size();
     }
   }
 
@@ -118,13 +145,24 @@ public abstract class NioConnection {
     }
   }
 
-  /** Closes the connection; {@link #onClosed} runs with {@code cause} unless it already ran. */
+  /** Closes the connection, unless already closed; unanswered requests fail with {@link #failureFor} the cause. */
   public final void close(IOException cause) {
+    close(cause, null);
+  }
+
+  /** Like {@link #close(IOException)}, with the failure for the unanswered requests given (null: failureFor). */
+  protected final void close(IOException cause, Throwable failWith) {
+    List<CompletableFuture<R>> failed;
+    Throwable reason;
     synchronized (lock) {
       if (closedBecause != null) {
         return;
       }
       closedBecause = cause;
+      failure = failWith != null ? failWith : failureFor(cause);
+      reason = failure;
+      failed = new ArrayList<>(unanswered);
+      unanswered.clear();
       if (key != null) {
         key.cancel();
       }
@@ -134,7 +172,7 @@ public abstract class NioConnection {
         // nothing left to release
       }
     }
-    onClosed(cause);
+    failed.forEach(request -> request.completeExceptionally(reason));
   }
 
   final SocketChannel channel() {

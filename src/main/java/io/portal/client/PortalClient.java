@@ -204,7 +204,7 @@ public final class PortalClient implements AutoCloseable {
   /** Requests sent on the current connection and not yet answered (timed-out ones included). */
   public int pendingCount() {
     synchronized (lock) {
-      return connection == null ? 0 : connection.pendingCount();
+      return connection == null ? 0 : connection.unansweredCount();
     }
   }
 
