@@ -42,8 +42,8 @@ public final class Bench implements Callable<Integer> {
   int port;
 
   @Option(names = "--protocol", defaultValue = "portal",
-      description = "portal; resp to drive a Redis server the same way; etcd for etcd over gRPC (jetcd; only in "
-          + "the jar built with mvn -Petcd package); etcd-json for etcd's JSON gateway (default: ${DEFAULT-VALUE})")
+      description = "portal; resp to drive a Redis server the same way; etcd for etcd over gRPC (etcd's stubs from jetcd; "
+          + "only in the jar built with mvn -Petcd package); etcd-json for etcd's JSON gateway (default: ${DEFAULT-VALUE})")
   String protocol;
 
   @Option(names = "--connections", defaultValue = "50", description = "connections (default: ${DEFAULT-VALUE})")
@@ -260,7 +260,7 @@ public final class Bench implements Callable<Integer> {
     }
   }
 
-  /** The jetcd driver, compiled only in the etcd profile, so loaded by name. */
+  /** The etcd gRPC driver, compiled only in the etcd profile, so loaded by name. */
   private static Target jetcd(String host, int port) throws IOException {
     try {
       return (Target) Class.forName(JETCD_TARGET).getDeclaredConstructor(String.class, int.class)

@@ -64,9 +64,7 @@ class ConnectionActorTest {
     }
 
     void send(MessageLite request) {
-      byte[] frame = Messages.frameOf(request);
-      actor.tell(new ConnectionActor.InboundElement(new Frame(Messages.typeOf(request),
-          org.apache.pekko.util.ByteString.fromArray(frame).drop(FrameDecoder.HEADER_BYTES)), acks.ref()));
+      actor.tell(new ConnectionActor.InboundElement(frame(request), acks.ref()));
     }
 
     /** The responses in the next outbound batch. */
@@ -74,6 +72,12 @@ class ConnectionActorTest {
       Outbound.Bytes bytes = assertInstanceOf(Outbound.Bytes.class, out.receiveMessage());
       return parse(bytes.bytes());
     }
+  }
+
+  /** {@code request} as the decoder hands it on. */
+  static Frame frame(MessageLite request) {
+    return new Frame(Messages.typeOf(request),
+        org.apache.pekko.util.ByteString.fromArray(Messages.frameOf(request)).drop(FrameDecoder.HEADER_BYTES));
   }
 
   static List<MessageLite> parse(org.apache.pekko.util.ByteString bytes) {
@@ -171,9 +175,7 @@ class ConnectionActorTest {
     Harness h = new Harness(settings(2, 1 << 20, 1 << 19, Duration.ofSeconds(60), Duration.ZERO));
     List<Decoded> batch = new ArrayList<>();
     for (String key : List.of("a", "b", "c", "d")) {
-      byte[] frame = Messages.frameOf(get(key.charAt(0), key));
-      batch.add(new Frame(Messages.typeOf(get(0, key)),
-          org.apache.pekko.util.ByteString.fromArray(frame).drop(FrameDecoder.HEADER_BYTES)));
+      batch.add(frame(get(key.charAt(0), key)));
     }
     h.actor.tell(new ConnectionActor.InboundElement(batch, h.acks.ref()));
     h.acks.expectNoMessage(NONE);
