@@ -29,7 +29,11 @@ if ! command -v redis-server > /dev/null || ! command -v etcd > /dev/null; then
 fi
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null || true; done; }
+DIRS=()  # data folders, removed at the end: a durable Portal run leaves GBs (H2 keeps old file chunks for 45 s)
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null || true; wait "$p" 2> /dev/null || true; done
+  rm -rf "${DIRS[@]}"
+}
 trap cleanup EXIT
 wait_port() { for _ in $(seq 1 300); do (echo > "/dev/tcp/127.0.0.1/$1") 2> /dev/null && return 0; sleep 0.2; done; return 1; }
 bench() { # system protocol port op connections pipeline
@@ -43,14 +47,14 @@ populate() { # protocol port
 ROWS=("set 50 1" "set 50 16" "get 50 1" "get 50 16" "get 1 1")
 
 # --- in memory: Portal (memory store) vs Redis without persistence
-P=$(free_port); D=$(mktemp -d)
+P=$(free_port); D=$(mktemp -d); DIRS+=("$D")
 java -Dportal.store.mode=memory -Dportal.store.data-dir="$D" -Dportal.server.port=$P -Dportal.management.enabled=false \
   -jar $JAR > "$OUT/portal-memory.log" 2>&1 & PIDS+=($!); wait_port $P
 for r in "${ROWS[@]}"; do set -- $r; [ "$1" = get ] && [ ! -f "$OUT/.pm" ] && populate portal $P && touch "$OUT/.pm"
   bench portal-memory portal $P $1 $2 $3; done
 kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2> /dev/null || true
 
-R=$(free_port); D=$(mktemp -d)
+R=$(free_port); D=$(mktemp -d); DIRS+=("$D")
 redis-server --port $R --bind 127.0.0.1 --save "" --appendonly no --dir "$D" > "$OUT/redis.log" 2>&1 & PIDS+=($!)
 wait_port $R
 for r in "${ROWS[@]}"; do set -- $r; [ "$1" = get ] && [ ! -f "$OUT/.rm" ] && populate resp $R && touch "$OUT/.rm"
@@ -59,19 +63,19 @@ kill "${PIDS[-1]}"
 
 # --- durable: Portal (H2 journal) vs Redis appendfsync always vs etcd
 WARMUP=$DURABLE_WARMUP
-P=$(free_port); D=$(mktemp -d)
+P=$(free_port); D=$(mktemp -d); DIRS+=("$D")
 java -Dportal.store.data-dir="$D" -Dportal.server.port=$P -Dportal.management.enabled=false \
   -jar $JAR > "$OUT/portal-durable.log" 2>&1 & PIDS+=($!); wait_port $P
 bench portal-durable portal $P set 50 1; bench portal-durable portal $P set 50 16
 kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2> /dev/null || true
 
-R=$(free_port); D=$(mktemp -d)
+R=$(free_port); D=$(mktemp -d); DIRS+=("$D")
 redis-server --port $R --bind 127.0.0.1 --save "" --appendonly yes --appendfsync always --dir "$D" \
   > "$OUT/redis-always.log" 2>&1 & PIDS+=($!); wait_port $R
 bench redis-fsync-always resp $R set 50 1; bench redis-fsync-always resp $R set 50 16
 kill "${PIDS[-1]}"
 
-E=$(free_port); EP=$(free_port); D=$(mktemp -d)
+E=$(free_port); EP=$(free_port); D=$(mktemp -d); DIRS+=("$D")
 etcd --data-dir "$D" --listen-client-urls http://127.0.0.1:$E --advertise-client-urls http://127.0.0.1:$E \
   --listen-peer-urls http://127.0.0.1:$EP --initial-advertise-peer-urls http://127.0.0.1:$EP \
   --initial-cluster default=http://127.0.0.1:$EP > "$OUT/etcd.log" 2>&1 & PIDS+=($!); wait_port $E

@@ -19,7 +19,8 @@ P=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); pr
 java ${OPTS//@D@/$D} -Dportal.store.mode="${MODE:-memory}" -Dportal.store.data-dir="$D" -Dportal.server.port="$P" \
   -Dportal.management.enabled=false -jar "${SERVER_JAR:-$JAR}" > "$D/server.log" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2> /dev/null || true' EXIT
+# the data folder of a durable run grows by GBs (H2 keeps old file chunks for 45 s): remove it when done
+trap 'kill $SERVER 2> /dev/null || true; wait $SERVER 2> /dev/null || true; rm -rf "$D"' EXIT
 for _ in $(seq 1 150); do (echo > "/dev/tcp/127.0.0.1/$P") 2> /dev/null && break; sleep 0.2; done
 java -jar $JAR bench --port "$P" --ops set --keys 100000 --requests 100000 --sequential --pipeline 32 \
   --warmup 0s > /dev/null

@@ -15,18 +15,31 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * whose state is the partition's {@link PartitionState}. It does no deciding: its partition actor sends it batches
  * of changes already decided, and it answers each with the state after it once the batch is durable. Recovery
  * (snapshot, then events) ends with the recovered state sent to the partition actor. Snapshots every
- * {@code snapshotEveryEvents} events, keeping two, with older events deleted; the state is immutable, so the
- * snapshot needs no copy.
+ * {@link #snapshotInterval} events (at most {@code snapshotEveryEvents}), keeping two, with older events deleted;
+ * the state is immutable, so the snapshot needs no copy.
  */
 final class PartitionJournal
     extends EventSourcedBehaviorWithEnforcedReplies<JournalCommand, Applied, PartitionState> {
   private final ActorRef<JournalEvent> partition;
   private final StoreSettings settings;
+  private final int snapshotInterval;
 
   private PartitionJournal(int partitionId, ActorRef<JournalEvent> partition, StoreSettings settings) {
     super(persistenceIdOf(partitionId));
     this.partition = partition;
     this.settings = settings;
+    this.snapshotInterval = snapshotInterval(partitionId, settings.snapshotEveryEvents());
+  }
+
+  /**
+   * Events between snapshots of partition {@code partitionId}: between 3/4 of {@code everyEvents} and all of it,
+   * in 16 steps by partition. Under an even load all partitions reach the same sequence numbers together; with one
+   * interval for all, every partition snapshotted and deleted its old events in the same second, and the journal's
+   * writes stalled behind that work (durable SET 50x16: 2-11k ops/s for seconds, every ~20 s). Staggered intervals
+   * spread that work out; a restart still replays at most {@code everyEvents} events per partition.
+   */
+  static int snapshotInterval(int partitionId, int everyEvents) {
+    return Math.max(1, everyEvents - (partitionId % 16) * everyEvents / 64);
   }
 
   /** The journal id of partition {@code partitionId}; fixed, so a data folder outlives code changes. */
@@ -71,6 +84,6 @@ final class PartitionJournal
 
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(settings.snapshotEveryEvents(), 2).withDeleteEventsOnSnapshot();
+    return RetentionCriteria.snapshotEvery(snapshotInterval, 2).withDeleteEventsOnSnapshot();
   }
 }

@@ -66,4 +66,16 @@ class PartitionJournalTest {
     assertEquals(Optional.of(new Versioned(utf8("3"), 1)), state.read(utf8("c"), 20));
     assertEquals(1, state.dedupSize());
   }
+
+  @Test
+  void partitionsSnapshotAtStaggeredIntervalsNeverAboveTheSetting() {
+    assertEquals(1000, PartitionJournal.snapshotInterval(0, 1000));
+    assertEquals(985, PartitionJournal.snapshotInterval(1, 1000));
+    assertEquals(766, PartitionJournal.snapshotInterval(15, 1000));
+    assertEquals(1000, PartitionJournal.snapshotInterval(16, 1000));
+    assertEquals(java.util.stream.IntStream.range(0, 64).map(p -> PartitionJournal.snapshotInterval(p, 1000))
+        .distinct().count(), 16);
+    assertEquals(2, PartitionJournal.snapshotInterval(15, 2));
+    assertEquals(1, PartitionJournal.snapshotInterval(7, 1));
+  }
 }
