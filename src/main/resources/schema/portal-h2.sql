@@ -22,8 +22,8 @@ CREATE TABLE IF NOT EXISTS PUBLIC."event_journal" (
   PRIMARY KEY("persistence_id", "sequence_number")
 );
 -- H2 numbers "ordering" from a sequence that it saves, in a commit of its own (a whole chunk written), whenever the
--- numbers it reserved run out: 32 at a time by default, so at 25k events/s the sequence alone caused ~800 extra
--- commits/s, 7-8 % of the server's CPU in durable SET. Reserving 100 000 at a time makes that rare; a crash skips
+-- numbers it reserved run out: 32 at a time by default, one extra commit (of every dirty page) per 32 events, which
+-- was 7-8 % of the server's CPU in durable SET. Reserving 100 000 at a time makes that rare; a crash skips
 -- at most the unused rest of the reservation (gaps in "ordering", which nothing in Portal reads). Runs on every
 -- start, so folders created before get it too.
 ALTER TABLE PUBLIC."event_journal" ALTER COLUMN "ordering" SET CACHE 100000;
