@@ -6,6 +6,7 @@ import io.portal.connection.ConnectionMetrics;
 import io.portal.connection.RequestHandler;
 import io.portal.store.KvStore;
 import io.portal.cluster.ClusterSetup;
+import io.portal.store.H2Housekeeping;
 import io.portal.store.JournalSchema;
 import io.portal.store.LocalPartitions;
 import io.portal.store.PartitionedKvStore;
@@ -66,6 +67,10 @@ public final class PortalServer {
     requireSharedJournalForMultiNode(config, storeSettings);
     if (storeSettings.durable()) {
       JournalSchema.ensure(config, storeSettings.partitions());
+      H2Housekeeping housekeeping = H2Housekeeping.startIfH2(config, storeSettings.h2());
+      if (housekeeping != null) {
+        system.getWhenTerminated().whenComplete((done, failure) -> housekeeping.stop());
+      }
     }
     long startNanos = System.nanoTime();
     return ClusterSetup.joinAndAwaitUp(system, storeSettings.recoveryTimeout()).thenCompose(self -> {

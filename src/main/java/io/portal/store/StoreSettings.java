@@ -26,7 +26,8 @@ public record StoreSettings(
     int maxPendingWrites,
     int expiryBatch,
     Duration recoveryTimeout,
-    Duration wakeInterval) {
+    Duration wakeInterval,
+    H2Housekeeping.Settings h2) {
 
   public static StoreSettings fromConfig(Config config) {
     String mode = config.getString("portal.store.mode");
@@ -46,6 +47,9 @@ public record StoreSettings(
         intIn(config, "portal.store.max-pending-writes", 1, Integer.MAX_VALUE),
         intIn(config, "portal.store.expiry-batch", 1, Integer.MAX_VALUE),
         positiveDuration(config, "portal.store.recovery-timeout"),
-        positiveDuration(config, "portal.store.wake-interval"));
+        positiveDuration(config, "portal.store.wake-interval"),
+        new H2Housekeeping.Settings(positiveDuration(config, "portal.store.h2.upkeep-interval"),
+            intIn(config, "portal.store.h2.compact-fill-rate", 0, 100),
+            (int) Math.min(Integer.MAX_VALUE, positiveBytes(config, "portal.store.h2.compact-write-limit"))));
   }
 }

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# A durable Portal server on a fresh data folder under one write load: prints the journal file's size every 15 s,
+# the bench result, and the server's CPU time, then stops the server and removes the folder.
+#
+#   bench/file-growth.sh "connections pipeline" seconds ["jvm options"]      e.g.
+#   bench/file-growth.sh "50 16" 120
+#   bench/file-growth.sh "50 1" 70 "-Dportal.store.snapshot-every-events=1000000"
+#
+# LOAD=0 skips loading 100 000 keys first. SIG=-9 stops the server with kill -9 instead of a clean stop; KEEP=1
+# keeps the folder (e.g. for `java -cp h2.jar org.h2.mvstore.MVStoreTool -info <folder>/portal.mv.db`).
+# SERVER_JAR=... runs another build as the server. Needs target/portal.jar (the generator).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JAR=target/portal.jar
+ROW=$1; SECS=$2; OPTS=${3:-}
+D=$(mktemp -d)
+P=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# shellcheck disable=SC2086
+java $OPTS -Dportal.store.mode=durable -Dportal.store.data-dir="$D" -Dportal.server.port="$P" \
+  -Dportal.management.enabled=false -jar "${SERVER_JAR:-$JAR}" > "$D/server.log" 2>&1 &
+SERVER=$!
+trap 'kill ${SIG:--TERM} $SERVER 2> /dev/null || true; wait $SERVER 2> /dev/null || true
+      if [ -n "${KEEP:-}" ]; then echo "kept $D"; else rm -rf "$D"; fi' EXIT
+for _ in $(seq 1 150); do (echo > "/dev/tcp/127.0.0.1/$P") 2> /dev/null && break; sleep 0.2; done
+if [ "${LOAD:-1}" != 0 ]; then
+  java -jar $JAR bench --port "$P" --ops set --keys 100000 --requests 100000 --sequential --pipeline 32 \
+    --warmup 0s > /dev/null
+fi
+set -- $ROW
+cpu() { awk '{print ($14 + $15) * 10}' "/proc/$SERVER/stat"; }
+t0=$(cpu)
+java -jar $JAR bench --port "$P" --ops set --connections "$1" --pipeline "$2" --duration "${SECS}s" --warmup 0s \
+  > "$D/bench.txt" &
+BENCH=$!
+for t in $(seq 15 15 "$SECS"); do
+  sleep 15
+  echo "t=${t}s file $(du -m "$D/portal.mv.db" | cut -f1) MB, $(grep -E '^ +[0-9.]+s' "$D/bench.txt" | tail -1 | cut -c1-32)"
+done
+wait $BENCH
+t1=$(cpu)
+grep -E '^requests|^latency' "$D/bench.txt"
+echo "server CPU: $((t1 - t0)) ms over ${SECS} s"

@@ -1,0 +1,87 @@
+package io.portal.store;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import org.h2.jdbc.JdbcConnection;
+import org.h2.mvstore.MVStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The upkeep of the embedded H2 journal file: it frees the space of chunks that churn left mostly dead. */
+class H2HousekeepingTest {
+  private static final H2Housekeeping.Settings SETTINGS = new H2Housekeeping.Settings(Duration.ofHours(1), 80,
+      16 << 20);
+
+  private static Config config(String url) {
+    return ConfigFactory.parseMap(Map.of(JournalSchema.DB + ".db.url", url, JournalSchema.DB + ".db.user", "",
+        JournalSchema.DB + ".db.password", ""));
+  }
+
+  @Test
+  void doesNothingForADatabaseOtherThanAnH2File() {
+    assertNull(H2Housekeeping.startIfH2(config("jdbc:postgresql://127.0.0.1:5432/portal"), SETTINGS));
+    assertNull(H2Housekeeping.startIfH2(config("jdbc:h2:mem:portal"), SETTINGS));
+  }
+
+  @Test
+  void aRoundFreesTheSpaceThatChurnLeftInMostlyDeadChunks(@TempDir Path dir) throws Exception {
+    // no retention, so that the test need not wait for chunks to age
+    String url = "jdbc:h2:file:" + dir + "/t;WRITE_DELAY=0;RETENTION_TIME=0";
+    H2Housekeeping housekeeping = H2Housekeeping.startIfH2(config(url), SETTINGS);
+    try (Connection connection = DriverManager.getConnection(url, "", "")) {
+      connection.createStatement().execute("CREATE TABLE t (id INT PRIMARY KEY, v BINARY VARYING)");
+      Random random = new Random(7);
+      try (PreparedStatement insert = connection.prepareStatement("INSERT INTO t VALUES (?, ?)")) {
+        for (int id = 0; id < 2000; id++) {
+          insert.setInt(1, id);
+          insert.setBytes(2, new byte[500]);
+          insert.executeUpdate();
+        }
+      }
+      // one commit per update of a random row: every commit writes a chunk, most of which soon dies
+      try (PreparedStatement update = connection.prepareStatement("UPDATE t SET v = ? WHERE id = ?")) {
+        for (int i = 0; i < 3000; i++) {
+          update.setBytes(1, new byte[400 + random.nextInt(200)]);
+          update.setInt(2, random.nextInt(2000));
+          update.executeUpdate();
+        }
+      }
+      MVStore store = mvStore(connection);
+      int fillBefore = store.getFileStore().getChunksFillRate();
+      int chunksBefore = chunkCount(store);
+      for (int round = 0; round < 5; round++) {
+        housekeeping.runOnce();
+        connection.createStatement().executeUpdate("UPDATE t SET v = X'00' WHERE id = 0"); // writes what moved
+      }
+      housekeeping.runOnce();
+      int fillAfter = store.getFileStore().getChunksFillRate();
+      int chunksAfter = chunkCount(store);
+      assertTrue(fillAfter > fillBefore + 20, "chunk fill rate " + fillBefore + "% -> " + fillAfter + "%");
+      assertTrue(chunksAfter * 2 < chunksBefore, "chunks " + chunksBefore + " -> " + chunksAfter);
+    } finally {
+      housekeeping.stop();
+    }
+    assertTrue(Files.size(dir.resolve("t.mv.db")) > 0);
+  }
+
+  private static MVStore mvStore(Connection connection) throws SQLException {
+    var session = (org.h2.engine.SessionLocal) connection.unwrap(JdbcConnection.class).getSession();
+    return session.getDatabase().getStore().getMvStore();
+  }
+
+  private static int chunkCount(MVStore store) {
+    return (int) store.getFileStore().getLayoutMap().keySet().stream().filter(k -> k.startsWith("chunk.")).count();
+  }
+}
