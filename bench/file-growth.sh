@@ -6,7 +6,7 @@
 #   bench/file-growth.sh "50 16" 120
 #   bench/file-growth.sh "50 1" 70 "-Dportal.store.snapshot-every-events=1000000"
 #
-# LOAD=0 skips loading 100 000 keys first. SIG=-9 stops the server with kill -9 instead of a clean stop; KEEP=1
+# @D@ in the options stands for the data folder. LOAD=0 skips loading 100 000 keys first. SIG=-9 stops the server with kill -9 instead of a clean stop; KEEP=1
 # keeps the folder (e.g. for `java -cp h2.jar org.h2.mvstore.MVStoreTool -info <folder>/portal.mv.db`).
 # SERVER_JAR=... runs another build as the server. Needs target/portal.jar (the generator).
 set -euo pipefail
@@ -16,7 +16,7 @@ ROW=$1; SECS=$2; OPTS=${3:-}
 D=$(mktemp -d)
 P=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # shellcheck disable=SC2086
-java $OPTS -Dportal.store.mode=durable -Dportal.store.data-dir="$D" -Dportal.server.port="$P" \
+java ${OPTS//@D@/$D} -Dportal.store.mode=durable -Dportal.store.data-dir="$D" -Dportal.server.port="$P" \
   -Dportal.management.enabled=false -jar "${SERVER_JAR:-$JAR}" > "$D/server.log" 2>&1 &
 SERVER=$!
 trap 'kill ${SIG:--TERM} $SERVER 2> /dev/null || true; wait $SERVER 2> /dev/null || true
