@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * The upkeep that H2 skips when it writes every commit at once ({@code WRITE_DELAY=0}, which the journal needs to
  * survive kill -9): H2 runs its file maintenance only on its background writer thread, which exists only with a
  * write delay. Without it the journal file grew without bound under sustained writes (durable SET 50x16: 7 GB
- * after 120 s for ~20 MB of live data, docs/storage.md), because every commit writes a new chunk and a chunk's
- * space is reused only once none of its pages is live; most chunks kept a few live pages forever.
+ * after 120 s, a few percent of it live; docs/storage.md), because every commit writes a new chunk and a chunk's
+ * space is reused only once none of its pages is live, while most chunks keep a live page or two for a long time.
  *
  * <p>Every {@link Settings#interval} this does what that thread would, on a thread of its own:
  * <ul>
@@ -36,7 +36,11 @@ import org.slf4j.LoggerFactory;
 public final class H2Housekeeping {
   private static final Logger LOG = LoggerFactory.getLogger(H2Housekeeping.class);
 
-  /** @param interval how often; {@code fillRate} percent of live data below which a chunk is rewritten */
+  /**
+   * @param interval        how often a round runs; shorter than the URL's RETENTION_TIME
+   * @param fillRate        percent of live data in all chunks below which a round compacts (0: never)
+   * @param writeLimitBytes live data rewritten per round at most
+   */
   public record Settings(Duration interval, int fillRate, int writeLimitBytes) {
   }
 
