@@ -37,8 +37,7 @@ public abstract class NioConnection<R> {
   private boolean flushPending;
   /** Requests written and not yet answered, oldest first; guarded by {@link #lock}. */
   private final ArrayDeque<CompletableFuture<R>> unanswered = new ArrayDeque<>();
-  private IOException closedBecause;
-  /** What requests fail with once closed; guarded by {@link #lock}. */
+  /** What requests fail with once closed, null while open; guarded by {@link #lock}. */
   private Throwable failure;
 
   /** Connects (blocking, at most {@code connectTimeoutMillis}) and registers with a shared loop. */
@@ -89,7 +88,7 @@ public abstract class NioConnection<R> {
    */
   protected abstract int onRead(ByteBuffer in) throws IOException;
 
-  /** What the unanswered requests fail with when the connection closes because of {@code cause}. */
+  /** What the unanswered requests fail with when the connection closes because of {@code cause}; not null. */
   protected abstract Throwable failureFor(IOException cause);
 
   /**
@@ -100,7 +99,7 @@ public abstract class NioConnection<R> {
     CompletableFuture<R> reply = new CompletableFuture<>();
     IOException writeFailure;
     synchronized (lock) {
-      if (closedBecause != null) {
+      if (failure != null) {
         return CompletableFuture.failedFuture(failure);
       }
       if (outbound.remaining() < bytes.length) {
@@ -141,7 +140,7 @@ public abstract class NioConnection<R> {
   /** True until the connection failed or was closed. */
   public final boolean isOpen() {
     synchronized (lock) {
-      return closedBecause == null;
+      return failure == null;
     }
   }
 
@@ -155,10 +154,9 @@ public abstract class NioConnection<R> {
     List<CompletableFuture<R>> failed;
     Throwable reason;
     synchronized (lock) {
-      if (closedBecause != null) {
+      if (failure != null) {
         return;
       }
-      closedBecause = cause;
       failure = failWith != null ? failWith : failureFor(cause);
       reason = failure;
       failed = new ArrayList<>(unanswered);
@@ -180,15 +178,15 @@ public abstract class NioConnection<R> {
   }
 
   final void flushScheduled() {
-    IOException failure = null;
+    IOException writeFailure = null;
     synchronized (lock) {
       flushPending = false;
-      if (closedBecause == null) {
-        failure = flushLocked();
+      if (failure == null) {
+        writeFailure = flushLocked();
       }
     }
-    if (failure != null) {
-      close(failure);
+    if (writeFailure != null) {
+      close(writeFailure);
     }
   }
 
