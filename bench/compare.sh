@@ -27,7 +27,7 @@ mkdir -p "$OUT"
 if ! command -v redis-server > /dev/null || ! command -v etcd > /dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server etcd-server > /dev/null
 fi
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. bench/lib.sh
 PIDS=()
 DIRS=()  # data folders, removed at the end: a durable Portal run leaves GBs (H2 keeps old file chunks for 45 s)
 cleanup() {
@@ -35,14 +35,9 @@ cleanup() {
   rm -rf "${DIRS[@]}"
 }
 trap cleanup EXIT
-wait_port() { for _ in $(seq 1 300); do (echo > "/dev/tcp/127.0.0.1/$1") 2> /dev/null && return 0; sleep 0.2; done; return 1; }
 bench() { # system protocol port op connections pipeline
   java -jar $BENCH_JAR bench --protocol "$2" --port "$3" --ops "$4" --connections "$5" --pipeline "$6" --value-size 100 \
     --keys 100000 --duration "${RUN}s" --warmup "${WARMUP}s" --json "$OUT/$1-$4-$5x$6.json" > "$OUT/$1-$4-$5x$6.txt"
-}
-populate() { # protocol port
-  java -jar $BENCH_JAR bench --protocol "$1" --port "$2" --ops set --keys 100000 --requests 100000 --sequential \
-    --pipeline 32 --warmup 0s > /dev/null
 }
 ROWS=("set 50 1" "set 50 16" "get 50 1" "get 50 16" "get 1 1")
 
@@ -50,14 +45,14 @@ ROWS=("set 50 1" "set 50 16" "get 50 1" "get 50 16" "get 1 1")
 P=$(free_port); D=$(mktemp -d); DIRS+=("$D")
 java -Dportal.store.mode=memory -Dportal.store.data-dir="$D" -Dportal.server.port=$P -Dportal.management.enabled=false \
   -jar $JAR > "$OUT/portal-memory.log" 2>&1 & PIDS+=($!); wait_port $P
-for r in "${ROWS[@]}"; do set -- $r; [ "$1" = get ] && [ ! -f "$OUT/.pm" ] && populate portal $P && touch "$OUT/.pm"
+for r in "${ROWS[@]}"; do set -- $r; [ "$1" = get ] && [ ! -f "$OUT/.pm" ] && load_keys $BENCH_JAR $P portal && touch "$OUT/.pm"
   bench portal-memory portal $P $1 $2 $3; done
 kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2> /dev/null || true
 
 R=$(free_port); D=$(mktemp -d); DIRS+=("$D")
 redis-server --port $R --bind 127.0.0.1 --save "" --appendonly no --dir "$D" > "$OUT/redis.log" 2>&1 & PIDS+=($!)
 wait_port $R
-for r in "${ROWS[@]}"; do set -- $r; [ "$1" = get ] && [ ! -f "$OUT/.rm" ] && populate resp $R && touch "$OUT/.rm"
+for r in "${ROWS[@]}"; do set -- $r; [ "$1" = get ] && [ ! -f "$OUT/.rm" ] && load_keys $BENCH_JAR $R resp && touch "$OUT/.rm"
   bench redis-nopersist resp $R $1 $2 $3; done
 kill "${PIDS[-1]}"
 

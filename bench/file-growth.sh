@@ -14,17 +14,17 @@ cd "$(dirname "$0")/.."
 JAR=target/portal.jar
 ROW=$1; SECS=$2; OPTS=${3:-}
 D=$(mktemp -d)
-P=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+. bench/lib.sh
+P=$(free_port)
 # shellcheck disable=SC2086
 java ${OPTS//@D@/$D} -Dportal.store.mode=durable -Dportal.store.data-dir="$D" -Dportal.server.port="$P" \
   -Dportal.management.enabled=false -jar "${SERVER_JAR:-$JAR}" > "$D/server.log" 2>&1 &
 SERVER=$!
 trap 'kill ${SIG:--TERM} $SERVER 2> /dev/null || true; wait $SERVER 2> /dev/null || true
       if [ -n "${KEEP:-}" ]; then echo "kept $D"; else rm -rf "$D"; fi' EXIT
-for _ in $(seq 1 150); do (echo > "/dev/tcp/127.0.0.1/$P") 2> /dev/null && break; sleep 0.2; done
+wait_port "$P"
 if [ "${LOAD:-1}" != 0 ]; then
-  java -jar $JAR bench --port "$P" --ops set --keys 100000 --requests 100000 --sequential --pipeline 32 \
-    --warmup 0s > /dev/null
+  load_keys $JAR "$P"
 fi
 set -- $ROW
 cpu() { awk '{print ($14 + $15) * 10}' "/proc/$SERVER/stat"; }

@@ -14,16 +14,16 @@ cd "$(dirname "$0")/.."
 JAR=target/portal.jar
 OPTS=$1; shift
 D=$(mktemp -d)
-P=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+. bench/lib.sh
+P=$(free_port)
 # shellcheck disable=SC2086
 java ${OPTS//@D@/$D} -Dportal.store.mode="${MODE:-memory}" -Dportal.store.data-dir="$D" -Dportal.server.port="$P" \
   -Dportal.management.enabled=false -jar "${SERVER_JAR:-$JAR}" > "$D/server.log" 2>&1 &
 SERVER=$!
 # the data folder of a durable run grows by GBs (H2 keeps old file chunks for 45 s): remove it when done
 trap 'kill $SERVER 2> /dev/null || true; wait $SERVER 2> /dev/null || true; rm -rf "$D"' EXIT
-for _ in $(seq 1 150); do (echo > "/dev/tcp/127.0.0.1/$P") 2> /dev/null && break; sleep 0.2; done
-java -jar $JAR bench --port "$P" --ops set --keys 100000 --requests 100000 --sequential --pipeline 32 \
-  --warmup 0s > /dev/null
+wait_port "$P"
+load_keys $JAR "$P"
 cpu() { awk '{print $14 + $15, $14, $15}' "/proc/$SERVER/stat"; }
 switches() { cat /proc/"$SERVER"/task/*/status | awk '/ctxt_switches/ {s += $2} END {print s}'; }
 for row in "$@"; do
