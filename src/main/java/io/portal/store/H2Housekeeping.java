@@ -31,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * Dead chunks are overwritten only after the URL's {@code RETENTION_TIME}, which must be longer than the interval:
  * then every state that a power loss can leave on the disk is newer than any chunk already overwritten.
  *
+ * <p>Every {@link Settings#deleteInterval} (unless zero) it also deletes the events that the partitions' snapshots
+ * made unnecessary, for all partitions together ({@link H2EventCleaner}); the partitions then do not delete events
+ * themselves ({@link StoreSettings#upkeepDeletesEvents}).
+ *
  * <p>Uses H2's own classes (org.h2.mvstore) through the JDBC connection: tied to the H2 version in the pom.
  */
 public final class H2Housekeeping {
@@ -40,8 +44,16 @@ public final class H2Housekeeping {
    * @param interval        how often a round runs; shorter than the URL's RETENTION_TIME
    * @param fillRate        percent of live data in all chunks below which a round compacts (0: never)
    * @param writeLimitBytes live data rewritten per round at most
+   * @param deleteInterval  how often old events are deleted for all partitions together ({@link H2EventCleaner});
+   *                        zero: each partition deletes its own after a snapshot instead
+   * @param deleteBatchRows row ids one deleting statement (one transaction) covers at most
    */
-  public record Settings(Duration interval, int fillRate, int writeLimitBytes) {
+  public record Settings(Duration interval, int fillRate, int writeLimitBytes, Duration deleteInterval,
+      int deleteBatchRows) {
+    /** True when this upkeep, not each partition, deletes the events that snapshots made unnecessary. */
+    public boolean deletesEvents() {
+      return !deleteInterval.isZero();
+    }
   }
 
   private final String url;
@@ -73,6 +85,11 @@ public final class H2Housekeeping {
     H2Housekeeping housekeeping = new H2Housekeeping(config, settings);
     long every = settings.interval().toMillis();
     housekeeping.thread.scheduleWithFixedDelay(housekeeping::runOnce, every, every, TimeUnit.MILLISECONDS);
+    if (settings.deletesEvents()) {
+      long deleteEvery = settings.deleteInterval().toMillis();
+      housekeeping.thread.scheduleWithFixedDelay(housekeeping::deleteOldEvents, deleteEvery, deleteEvery,
+          TimeUnit.MILLISECONDS);
+    }
     return housekeeping;
   }
 
@@ -108,12 +125,35 @@ public final class H2Housekeeping {
     }
   }
 
-  private MVStore store() throws SQLException {
+  /**
+   * Deletes the events that the partitions' snapshots made unnecessary ({@link H2EventCleaner}). Failures are
+   * logged and retried at the next round. Runs on the upkeep's thread.
+   */
+  void deleteOldEvents() {
+    try {
+      long startNanos = System.nanoTime();
+      H2EventCleaner.Round round = H2EventCleaner.runOnce(connection(), settings.deleteBatchRows());
+      if (round.rowsDeleted() > 0) {
+        LOG.debug("deleted {} old events of {} partitions in {} statements, {} ms", round.rowsDeleted(),
+            round.partitions(), round.statements(), (System.nanoTime() - startNanos) / 1_000_000);
+      }
+    } catch (SQLException | RuntimeException e) {
+      LOG.warn("deleting old events from {} failed (retried in {} ms): {}", url,
+          settings.deleteInterval().toMillis(), e.toString());
+      closeConnection();
+    }
+  }
+
+  private Connection connection() throws SQLException {
     if (connection == null || connection.isClosed()) {
       connection = DriverManager.getConnection(url, config.getString(JournalSchema.DB + ".db.user"),
           config.getString(JournalSchema.DB + ".db.password"));
     }
-    var session = (org.h2.engine.SessionLocal) connection.unwrap(JdbcConnection.class).getSession();
+    return connection;
+  }
+
+  private MVStore store() throws SQLException {
+    var session = (org.h2.engine.SessionLocal) connection().unwrap(JdbcConnection.class).getSession();
     return session.getDatabase().getStore().getMvStore();
   }
 

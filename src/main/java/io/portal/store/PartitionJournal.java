@@ -9,13 +9,15 @@ import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.apache.pekko.persistence.typed.javadsl.SnapshotCountRetentionCriteria;
 
 /**
  * The durable half of a partition: an event-sourced behavior whose events are group commits ({@link Applied}) and
  * whose state is the partition's {@link PartitionState}. It does no deciding: its partition actor sends it batches
  * of changes already decided, and it answers each with the state after it once the batch is durable. Recovery
  * (snapshot, then events) ends with the recovered state sent to the partition actor. Snapshots every
- * {@link #snapshotInterval} events (at most {@code snapshotEveryEvents}), keeping two, with older events deleted;
+ * {@link #snapshotInterval} events (at most {@code snapshotEveryEvents}), keeping two, with older events deleted
+ * (here, or for all partitions together by the H2 journal's upkeep: {@link StoreSettings#upkeepDeletesEvents});
  * the state is immutable, so the snapshot needs no copy.
  */
 final class PartitionJournal
@@ -84,6 +86,8 @@ final class PartitionJournal
 
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(snapshotInterval, 2).withDeleteEventsOnSnapshot();
+    SnapshotCountRetentionCriteria criteria = RetentionCriteria.snapshotEvery(snapshotInterval, 2);
+    // on the embedded H2 journal the upkeep deletes old events for all partitions together (H2EventCleaner)
+    return settings.upkeepDeletesEvents() ? criteria : criteria.withDeleteEventsOnSnapshot();
   }
 }

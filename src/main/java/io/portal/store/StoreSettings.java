@@ -1,5 +1,6 @@
 package io.portal.store;
 
+import static io.portal.config.ConfigValues.durationOrOff;
 import static io.portal.config.ConfigValues.intIn;
 import static io.portal.config.ConfigValues.positiveBytes;
 import static io.portal.config.ConfigValues.positiveDuration;
@@ -29,6 +30,15 @@ public record StoreSettings(
     Duration wakeInterval,
     H2Housekeeping.Settings h2) {
 
+  /**
+   * True when the events that snapshots made unnecessary are deleted by the H2 journal's upkeep for all partitions
+   * together ({@link H2EventCleaner}), so partitions must not delete their own; false when each partition deletes
+   * its own after a snapshot (any other journal, or {@code portal.store.h2.delete-interval = 0}).
+   */
+  public boolean upkeepDeletesEvents() {
+    return durable && h2.deletesEvents();
+  }
+
   public static StoreSettings fromConfig(Config config) {
     String mode = config.getString("portal.store.mode");
     if (!mode.equals("durable") && !mode.equals("memory")) {
@@ -50,6 +60,14 @@ public record StoreSettings(
         positiveDuration(config, "portal.store.wake-interval"),
         new H2Housekeeping.Settings(positiveDuration(config, "portal.store.h2.upkeep-interval"),
             intIn(config, "portal.store.h2.compact-fill-rate", 0, 100),
-            (int) Math.min(Integer.MAX_VALUE, positiveBytes(config, "portal.store.h2.compact-write-limit"))));
+            (int) Math.min(Integer.MAX_VALUE, positiveBytes(config, "portal.store.h2.compact-write-limit")),
+            isH2File(config) ? durationOrOff(config, "portal.store.h2.delete-interval") : Duration.ZERO,
+            intIn(config, "portal.store.h2.delete-batch-rows", 1, Integer.MAX_VALUE)));
+  }
+
+  /** True when the journal is the embedded H2 file, the only database the upkeep looks after. */
+  private static boolean isH2File(Config config) {
+    String path = JournalSchema.DB + ".db.url";
+    return config.hasPath(path) && config.getString(path).startsWith("jdbc:h2:file:");
   }
 }
