@@ -7,6 +7,7 @@ import io.portal.connection.RequestHandler;
 import io.portal.store.KvStore;
 import io.portal.cluster.ClusterSetup;
 import io.portal.store.H2Housekeeping;
+import io.portal.store.H2StartupCompaction;
 import io.portal.store.JournalSchema;
 import io.portal.store.LocalPartitions;
 import io.portal.store.PartitionedKvStore;
@@ -66,6 +67,7 @@ public final class PortalServer {
     Config config = system.settings().config();
     requireSharedJournalForMultiNode(config, storeSettings);
     if (storeSettings.durable()) {
+      H2StartupCompaction.runIfWasteful(config, storeSettings.h2());
       JournalSchema.ensure(config, storeSettings.partitions());
       H2Housekeeping housekeeping = H2Housekeeping.startIfH2(config, storeSettings.h2());
       if (housekeeping != null) {

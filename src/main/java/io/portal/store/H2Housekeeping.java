@@ -47,9 +47,12 @@ public final class H2Housekeeping {
    * @param deleteInterval  how often old events are deleted for all partitions together ({@link H2EventCleaner});
    *                        zero: each partition deletes its own after a snapshot instead
    * @param deleteBatchRows row ids one deleting statement (one transaction) covers at most
+   * @param compactOnStartFillRate  at start, the file is rewritten when its chunks hold less live data than this
+   *                                percentage ({@link H2StartupCompaction}); 0: never
+   * @param compactOnStartMinBytes  ... and only when the file is at least this large
    */
   public record Settings(Duration interval, int fillRate, int writeLimitBytes, Duration deleteInterval,
-      int deleteBatchRows) {
+      int deleteBatchRows, int compactOnStartFillRate, long compactOnStartMinBytes) {
     /** True when this upkeep, not each partition, deletes the events that snapshots made unnecessary. */
     public boolean deletesEvents() {
       return !deleteInterval.isZero();

@@ -62,7 +62,9 @@ public record StoreSettings(
             intIn(config, "portal.store.h2.compact-fill-rate", 0, 100),
             (int) Math.min(Integer.MAX_VALUE, positiveBytes(config, "portal.store.h2.compact-write-limit")),
             isH2File(config) ? durationOrOff(config, "portal.store.h2.delete-interval") : Duration.ZERO,
-            intIn(config, "portal.store.h2.delete-batch-rows", 1, Integer.MAX_VALUE)));
+            intIn(config, "portal.store.h2.delete-batch-rows", 1, Integer.MAX_VALUE),
+            intIn(config, "portal.store.h2.compact-on-start-fill-rate", 0, 100),
+            positiveBytes(config, "portal.store.h2.compact-on-start-min-size")));
   }
 
   /** True when the journal is the embedded H2 file, the only database the upkeep looks after. */

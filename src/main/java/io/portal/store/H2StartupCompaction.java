@@ -1,0 +1,81 @@
+package io.portal.store;
+
+import com.typesafe.config.Config;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.h2.jdbc.JdbcConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rewrites the embedded H2 journal file with only its live data, at start and before the journal opens, when most
+ * of the file is dead. Under sustained writes H2 2.5 loses track of some pages: a page that no table refers to any
+ * more stays counted as live, and the chunk of the file holding it (up to several MB) is then never reused, and
+ * not moved by the upkeep's compaction either (docs/storage.md has the measurements). Only a full rewrite of the
+ * file drops that space, and H2 does one only while closing the database ({@code SHUTDOWN COMPACT}), which is why
+ * Portal does it here, where nothing else has the database open.
+ */
+public final class H2StartupCompaction {
+  private static final Logger LOG = LoggerFactory.getLogger(H2StartupCompaction.class);
+  private static final String PREFIX = "jdbc:h2:file:";
+
+  private H2StartupCompaction() {
+  }
+
+  /** What a start found and did: file sizes before and after, the chunks' fill rate, and the time spent. */
+  record Outcome(long bytesBefore, long bytesAfter, int fillRate, long millis) {
+  }
+
+  /**
+   * Compacts the journal file when it is an embedded H2 file of at least {@code settings.compactOnStartMinBytes()}
+   * whose chunks hold less than {@code settings.compactOnStartFillRate()} percent live data. Blocks the caller for
+   * as long as the rewrite takes (proportional to the live data). Does nothing for other databases, a missing file,
+   * or a rate of 0.
+   *
+   * @return what was done, or null when nothing was
+   * @throws UncheckedIOException wrapping SQL failures, with the URL
+   */
+  public static Outcome runIfWasteful(Config config, H2Housekeeping.Settings settings) {
+    String url = JournalSchema.url(config);
+    if (!url.startsWith(PREFIX) || settings.compactOnStartFillRate() == 0) {
+      return null;
+    }
+    Path file = Path.of(url.substring(PREFIX.length()).split(";", 2)[0] + ".mv.db");
+    try {
+      if (!Files.exists(file) || Files.size(file) < settings.compactOnStartMinBytes()) {
+        return null;
+      }
+      long startNanos = System.nanoTime();
+      long before = Files.size(file);
+      int fillRate;
+      try (Connection connection = DriverManager.getConnection(url, config.getString(JournalSchema.DB + ".db.user"),
+          config.getString(JournalSchema.DB + ".db.password"))) {
+        var session = (org.h2.engine.SessionLocal) connection.unwrap(JdbcConnection.class).getSession();
+        fillRate = session.getDatabase().getStore().getMvStore().getFileStore().getChunksFillRate();
+        if (fillRate >= settings.compactOnStartFillRate()) {
+          return null;
+        }
+        LOG.info("compacting the journal file {} ({} MB, {}% of it live); this takes a moment", file, before >> 20,
+            fillRate);
+        try (Statement statement = connection.createStatement()) {
+          statement.execute("SHUTDOWN COMPACT");
+        }
+      }
+      Outcome outcome = new Outcome(before, Files.size(file), fillRate, (System.nanoTime() - startNanos) / 1_000_000);
+      LOG.info("compacted the journal file {}: {} MB -> {} MB in {} ms", file, outcome.bytesBefore() >> 20,
+          outcome.bytesAfter() >> 20, outcome.millis());
+      return outcome;
+    } catch (SQLException e) {
+      throw new UncheckedIOException(new IOException("compacting the journal database " + url + ": "
+          + e.getMessage(), e));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
