@@ -2,7 +2,6 @@ package io.portal.store;
 
 import com.typesafe.config.Config;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -38,8 +37,8 @@ public final class H2StartupCompaction {
    * as long as the rewrite takes (proportional to the live data). Does nothing for other databases, a missing file,
    * or a rate of 0.
    *
-   * @return what was done, or null when nothing was
-   * @throws UncheckedIOException wrapping SQL failures, with the URL
+   * @return what was done, or null when nothing was (also when the compaction failed: that is logged, and the
+   *     file is left as it was)
    */
   public static Outcome runIfWasteful(Config config, H2Housekeeping.Settings settings) {
     String url = JournalSchema.url(config);
@@ -71,11 +70,11 @@ public final class H2StartupCompaction {
       LOG.info("compacted the journal file {}: {} MB -> {} MB in {} ms", file, outcome.bytesBefore() >> 20,
           outcome.bytesAfter() >> 20, outcome.millis());
       return outcome;
-    } catch (SQLException e) {
-      throw new UncheckedIOException(new IOException("compacting the journal database " + url + ": "
-          + e.getMessage(), e));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    } catch (SQLException | IOException e) {
+      // H2 rewrites into a temporary file and replaces the original only when that is complete, so a failure
+      // (a full disk, typically) leaves the journal as it was: start without the compaction
+      LOG.warn("compacting the journal file {} failed; starting without it: {}", file, e.toString());
+      return null;
     }
   }
 }
