@@ -15,6 +15,11 @@ import io.portal.protocol.v1.SetRequest;
 import io.portal.protocol.v1.SetResponse;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +35,8 @@ import org.junit.jupiter.api.Test;
  * The durability claim, proven the hard way: the packaged server under write load from several connections is
  * killed with SIGKILL at a random moment, restarted on the same data folder, and every acknowledged write is read
  * back with its value and version. Several rounds on one folder. A session write acknowledged before a kill and
- * retried after the restart is answered with its original version and not applied again.
+ * retried after the restart is answered with its original version and not applied again. Snapshots are frequent
+ * here, and the upkeep deletes old events all the while, so that recovery from snapshots is what gets proven.
  */
 class CrashIT {
   private static final int ROUNDS = 3;
@@ -45,8 +51,11 @@ class CrashIT {
   @Test
   void everyAcknowledgedWriteSurvivesKillDashNine() throws Exception {
     Path dataDir = TestServer.newDataDir();
+    // snapshots every 15-20 events and old events deleted every 100 ms: kills land amid both, and each restart
+    // recovers from a snapshot and the events after it
     List<String> jvm = List.of("-Dportal.server.port=0", "-Dportal.store.data-dir=" + dataDir,
-        "-Dportal.store.partitions=16");
+        "-Dportal.store.partitions=16", "-Dportal.store.snapshot-every-events=20",
+        "-Dportal.store.h2.delete-interval=100ms");
     Map<String, Acked> acked = new ConcurrentHashMap<>();
     Random random = new Random();
     long total = 0;
@@ -92,8 +101,30 @@ class CrashIT {
         }
       }
     }
-    System.out.printf("CrashIT: %d rounds, %d acknowledged writes, %d keys verified after each restart%n", ROUNDS,
-        total, acked.size());
+    long[] journal = journal(dataDir);
+    assertTrue(journal[0] > 0, "snapshots were taken");
+    assertTrue(journal[1] > 0, "old events were deleted: partitions whose oldest event is past the first");
+    System.out.printf("CrashIT: %d rounds, %d acknowledged writes, %d keys verified after each restart; %d snapshots "
+        + "and %d partitions with their first events deleted at the end%n", ROUNDS, total, acked.size(), journal[0],
+        journal[1]);
+  }
+
+  /** [snapshots, partitions whose first event is gone] in the journal left in {@code dataDir}. */
+  private static long[] journal(Path dataDir) throws SQLException {
+    try (Connection connection = DriverManager.getConnection("jdbc:h2:file:" + dataDir + "/portal", "", "");
+        Statement statement = connection.createStatement()) {
+      long[] result = new long[2];
+      try (ResultSet rows = statement.executeQuery("SELECT COUNT(*) FROM \"snapshot\"")) {
+        rows.next();
+        result[0] = rows.getLong(1);
+      }
+      try (ResultSet rows = statement.executeQuery("SELECT COUNT(*) FROM (SELECT \"persistence_id\" FROM "
+          + "\"event_journal\" GROUP BY \"persistence_id\" HAVING MIN(\"sequence_number\") > 1)")) {
+        rows.next();
+        result[1] = rows.getLong(1);
+      }
+      return result;
+    }
   }
 
   private static SetRequest probe(int round, int which) {
