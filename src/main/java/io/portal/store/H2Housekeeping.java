@@ -82,7 +82,7 @@ public final class H2Housekeeping {
    * null and does nothing for any other database. Call {@link #stop} when the journal closes.
    */
   public static H2Housekeeping startIfH2(Config config, Settings settings) {
-    if (!JournalSchema.url(config).startsWith("jdbc:h2:file:")) {
+    if (!JournalSchema.isH2File(config)) {
       return null;
     }
     H2Housekeeping housekeeping = new H2Housekeeping(config, settings);

@@ -22,7 +22,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class H2StartupCompaction {
   private static final Logger LOG = LoggerFactory.getLogger(H2StartupCompaction.class);
-  private static final String PREFIX = "jdbc:h2:file:";
 
   private H2StartupCompaction() {
   }
@@ -42,10 +41,10 @@ public final class H2StartupCompaction {
    */
   public static Outcome runIfWasteful(Config config, H2Housekeeping.Settings settings) {
     String url = JournalSchema.url(config);
-    if (!url.startsWith(PREFIX) || settings.compactOnStartFillRate() == 0) {
+    if (!JournalSchema.isH2File(config) || settings.compactOnStartFillRate() == 0) {
       return null;
     }
-    Path file = Path.of(url.substring(PREFIX.length()).split(";", 2)[0] + ".mv.db");
+    Path file = Path.of(url.substring(JournalSchema.H2_FILE.length()).split(";", 2)[0] + ".mv.db");
     try {
       if (!Files.exists(file) || Files.size(file) < settings.compactOnStartMinBytes()) {
         return null;

@@ -19,6 +19,8 @@ import java.sql.Statement;
  */
 public final class JournalSchema {
   static final String DB = "pekko-persistence-jdbc.shared-databases.portal";
+  /** The URL prefix of the embedded H2 file database, the default journal. */
+  static final String H2_FILE = "jdbc:h2:file:";
 
   private JournalSchema() {
   }
@@ -26,6 +28,11 @@ public final class JournalSchema {
   /** The database the journal uses, for messages: its JDBC URL. */
   public static String url(Config config) {
     return config.getString(DB + ".db.url");
+  }
+
+  /** True when the journal is the embedded H2 file ({@value #H2_FILE}...), false for any other or none configured. */
+  static boolean isH2File(Config config) {
+    return config.hasPath(DB + ".db.url") && url(config).startsWith(H2_FILE);
   }
 
   /**

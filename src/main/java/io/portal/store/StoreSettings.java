@@ -33,7 +33,7 @@ public record StoreSettings(
   /**
    * True when the events that snapshots made unnecessary are deleted by the H2 journal's upkeep for all partitions
    * together ({@link H2EventCleaner}), so partitions must not delete their own; false when each partition deletes
-   * its own after a snapshot (any other journal, or {@code portal.store.h2.delete-interval = 0}).
+   * its own after a snapshot (any other journal, or {@code portal.store.h2.delete-interval = off}).
    */
   public boolean upkeepDeletesEvents() {
     return durable && h2.deletesEvents();
@@ -61,15 +61,9 @@ public record StoreSettings(
         new H2Housekeeping.Settings(positiveDuration(config, "portal.store.h2.upkeep-interval"),
             intIn(config, "portal.store.h2.compact-fill-rate", 0, 100),
             (int) Math.min(Integer.MAX_VALUE, positiveBytes(config, "portal.store.h2.compact-write-limit")),
-            isH2File(config) ? durationOrOff(config, "portal.store.h2.delete-interval") : Duration.ZERO,
+            JournalSchema.isH2File(config) ? durationOrOff(config, "portal.store.h2.delete-interval") : Duration.ZERO,
             intIn(config, "portal.store.h2.delete-batch-rows", 1, Integer.MAX_VALUE),
             intIn(config, "portal.store.h2.compact-on-start-fill-rate", 0, 100),
             positiveBytes(config, "portal.store.h2.compact-on-start-min-size")));
-  }
-
-  /** True when the journal is the embedded H2 file, the only database the upkeep looks after. */
-  private static boolean isH2File(Config config) {
-    String path = JournalSchema.DB + ".db.url";
-    return config.hasPath(path) && config.getString(path).startsWith("jdbc:h2:file:");
   }
 }

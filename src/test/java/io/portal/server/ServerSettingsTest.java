@@ -1,6 +1,7 @@
 package io.portal.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,6 +30,17 @@ class ServerSettingsTest {
     assertEquals(Duration.ofMinutes(5), s.connection().idleTimeout());
     assertEquals(1572864, s.connection().maxPayloadBytes());
     assertEquals(4096, s.connection().maxKeyBytes());
+  }
+
+  @Test
+  void onlyTheEmbeddedH2JournalHasItsOldEventsDeletedByTheUpkeep() {
+    assertTrue(settings("").store().upkeepDeletesEvents(), "the default journal, H2");
+    assertEquals(Duration.ofSeconds(2), settings("").store().h2().deleteInterval());
+    assertFalse(settings("portal.store.h2.delete-interval = off").store().upkeepDeletesEvents());
+    assertFalse(settings("portal.store.mode = memory").store().upkeepDeletesEvents());
+    String postgres = "pekko-persistence-jdbc.shared-databases.portal.db.url = "
+        + "\"jdbc:postgresql://127.0.0.1:5432/portal\"";
+    assertFalse(settings(postgres).store().upkeepDeletesEvents(), "each partition deletes its own");
   }
 
   @Test
