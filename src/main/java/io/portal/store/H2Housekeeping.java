@@ -2,7 +2,6 @@ package io.portal.store;
 
 import com.typesafe.config.Config;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -149,14 +148,18 @@ public final class H2Housekeeping {
 
   private Connection connection() throws SQLException {
     if (connection == null || connection.isClosed()) {
-      connection = DriverManager.getConnection(url, config.getString(JournalSchema.DB + ".db.user"),
-          config.getString(JournalSchema.DB + ".db.password"));
+      connection = JournalSchema.connect(config);
     }
     return connection;
   }
 
   private MVStore store() throws SQLException {
-    var session = (org.h2.engine.SessionLocal) connection().unwrap(JdbcConnection.class).getSession();
+    return mvStore(connection());
+  }
+
+  /** The MVStore under an embedded H2 connection: H2's internal classes, so tied to the H2 version in the pom. */
+  static MVStore mvStore(Connection connection) throws SQLException {
+    var session = (org.h2.engine.SessionLocal) connection.unwrap(JdbcConnection.class).getSession();
     return session.getDatabase().getStore().getMvStore();
   }
 

@@ -5,10 +5,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import org.h2.jdbc.JdbcConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,10 +50,8 @@ public final class H2StartupCompaction {
       long startNanos = System.nanoTime();
       long before = Files.size(file);
       int fillRate;
-      try (Connection connection = DriverManager.getConnection(url, config.getString(JournalSchema.DB + ".db.user"),
-          config.getString(JournalSchema.DB + ".db.password"))) {
-        var session = (org.h2.engine.SessionLocal) connection.unwrap(JdbcConnection.class).getSession();
-        fillRate = session.getDatabase().getStore().getMvStore().getFileStore().getChunksFillRate();
+      try (Connection connection = JournalSchema.connect(config)) {
+        fillRate = H2Housekeeping.mvStore(connection).getFileStore().getChunksFillRate();
         if (fillRate >= settings.compactOnStartFillRate()) {
           return null;
         }

@@ -30,6 +30,12 @@ public final class JournalSchema {
     return config.getString(DB + ".db.url");
   }
 
+  /** A JDBC connection of the caller's own to the journal database, with the configured user and password. */
+  static Connection connect(Config config) throws SQLException {
+    return DriverManager.getConnection(url(config), config.getString(DB + ".db.user"),
+        config.getString(DB + ".db.password"));
+  }
+
   /** True when the journal is the embedded H2 file ({@value #H2_FILE}...), false for any other or none configured. */
   static boolean isH2File(Config config) {
     return config.hasPath(DB + ".db.url") && url(config).startsWith(H2_FILE);
@@ -63,8 +69,7 @@ public final class JournalSchema {
     String meta = profile.contains("Postgres") ? "portal_meta" : "\"portal_meta\"";
     String name = profile.contains("Postgres") ? "name" : "\"name\"";
     String value = profile.contains("Postgres") ? "value" : "\"value\"";
-    try (Connection connection = DriverManager.getConnection(url, config.getString(DB + ".db.user"),
-        config.getString(DB + ".db.password"))) {
+    try (Connection connection = connect(config)) {
       try (Statement statement = connection.createStatement()) {
         for (String sql : statements(script)) {
           statement.execute(sql);

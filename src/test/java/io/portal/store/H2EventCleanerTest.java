@@ -1,10 +1,9 @@
 package io.portal.store;
 
+import static io.portal.store.TestJournals.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -12,7 +11,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,9 +25,7 @@ class H2EventCleanerTest {
   @BeforeEach
   void journalWithInterleavedEvents(@TempDir Path dir) throws SQLException {
     String url = "jdbc:h2:file:" + dir + "/portal;WRITE_DELAY=0";
-    Config config = ConfigFactory.parseMap(Map.of(JournalSchema.DB + ".db.url", url, JournalSchema.DB + ".db.user",
-        "", JournalSchema.DB + ".db.password", "", JournalSchema.DB + ".profile", "slick.jdbc.H2Profile$"));
-    JournalSchema.ensure(config, 64);
+    JournalSchema.ensure(config(url), 64);
     connection = DriverManager.getConnection(url, "", "");
     try (PreparedStatement insert = connection.prepareStatement("INSERT INTO \"event_journal\" (\"persistence_id\", "
         + "\"sequence_number\", \"writer\", \"write_timestamp\", \"adapter_manifest\", \"event_payload\", "

@@ -1,20 +1,16 @@
 package io.portal.store;
 
+import static io.portal.store.TestJournals.config;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Random;
-import org.h2.jdbc.JdbcConnection;
 import org.h2.mvstore.MVStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,11 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 class H2HousekeepingTest {
   private static final H2Housekeeping.Settings SETTINGS = new H2Housekeeping.Settings(Duration.ofHours(1), 80,
       16 << 20, Duration.ZERO, 2000, 0, 1);
-
-  private static Config config(String url) {
-    return ConfigFactory.parseMap(Map.of(JournalSchema.DB + ".db.url", url, JournalSchema.DB + ".db.user", "",
-        JournalSchema.DB + ".db.password", ""));
-  }
 
   @Test
   void doesNothingForADatabaseOtherThanAnH2File() {
@@ -58,7 +49,7 @@ class H2HousekeepingTest {
           update.executeUpdate();
         }
       }
-      MVStore store = mvStore(connection);
+      MVStore store = H2Housekeeping.mvStore(connection);
       int fillBefore = store.getFileStore().getChunksFillRate();
       int chunksBefore = chunkCount(store);
       for (int round = 0; round < 5; round++) {
@@ -74,11 +65,6 @@ class H2HousekeepingTest {
       housekeeping.stop();
     }
     assertTrue(Files.size(dir.resolve("t.mv.db")) > 0);
-  }
-
-  private static MVStore mvStore(Connection connection) throws SQLException {
-    var session = (org.h2.engine.SessionLocal) connection.unwrap(JdbcConnection.class).getSession();
-    return session.getDatabase().getStore().getMvStore();
   }
 
   private static int chunkCount(MVStore store) {

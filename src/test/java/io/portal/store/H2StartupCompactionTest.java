@@ -1,12 +1,11 @@
 package io.portal.store;
 
+import static io.portal.store.TestJournals.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -14,7 +13,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,11 +22,6 @@ class H2StartupCompactionTest {
 
   private static H2Housekeeping.Settings settings(int fillRate, long minBytes) {
     return new H2Housekeeping.Settings(Duration.ofSeconds(1), 80, 16 << 20, Duration.ZERO, 2000, fillRate, minBytes);
-  }
-
-  private static Config config(String url) {
-    return ConfigFactory.parseMap(Map.of(JournalSchema.DB + ".db.url", url, JournalSchema.DB + ".db.user", "",
-        JournalSchema.DB + ".db.password", ""));
   }
 
   /** A file whose chunks are mostly dead: rows updated one commit at a time, closed without H2's own compaction. */
