@@ -38,5 +38,5 @@ for t in $(seq 15 15 "$SECS"); do
 done
 wait $BENCH
 t1=$(cpu)
-grep -E '^requests|^latency' "$D/bench.txt"
+grep -E '^requests|^latency|^errors' "$D/bench.txt"
 echo "server CPU: $((t1 - t0)) ms over ${SECS} s"

@@ -6,6 +6,7 @@ import io.portal.connection.ConnectionMetrics;
 import io.portal.connection.RequestHandler;
 import io.portal.store.KvStore;
 import io.portal.cluster.ClusterSetup;
+import io.portal.store.H2CommitLeakFix;
 import io.portal.store.H2Housekeeping;
 import io.portal.store.H2StartupCompaction;
 import io.portal.store.JournalSchema;
@@ -67,6 +68,9 @@ public final class PortalServer {
     Config config = system.settings().config();
     requireSharedJournalForMultiNode(config, storeSettings);
     if (storeSettings.durable()) {
+      if (storeSettings.h2().mendCommitLeak()) {
+        H2CommitLeakFix.apply(); // before anything opens H2
+      }
       H2StartupCompaction.runIfWasteful(config, storeSettings.h2());
       JournalSchema.ensure(config, storeSettings.partitions());
       H2Housekeeping housekeeping = H2Housekeeping.startIfH2(config, storeSettings.h2());

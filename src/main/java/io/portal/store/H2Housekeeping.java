@@ -49,9 +49,10 @@ public final class H2Housekeeping {
    * @param compactOnStartFillRate  at start, the file is rewritten when its chunks hold less live data than this
    *                                percentage ({@link H2StartupCompaction}); 0: never
    * @param compactOnStartMinBytes  ... and only when the file is at least this large
+   * @param mendCommitLeak  apply {@link H2CommitLeakFix} before the journal opens (only for an H2 file journal)
    */
   public record Settings(Duration interval, int fillRate, int writeLimitBytes, Duration deleteInterval,
-      int deleteBatchRows, int compactOnStartFillRate, long compactOnStartMinBytes) {
+      int deleteBatchRows, int compactOnStartFillRate, long compactOnStartMinBytes, boolean mendCommitLeak) {
     /** True when this upkeep, not each partition, deletes the events that snapshots made unnecessary. */
     public boolean deletesEvents() {
       return !deleteInterval.isZero();

@@ -64,6 +64,7 @@ public record StoreSettings(
             JournalSchema.isH2File(config) ? durationOrOff(config, "portal.store.h2.delete-interval") : Duration.ZERO,
             intIn(config, "portal.store.h2.delete-batch-rows", 1, Integer.MAX_VALUE),
             intIn(config, "portal.store.h2.compact-on-start-fill-rate", 0, 100),
-            positiveBytes(config, "portal.store.h2.compact-on-start-min-size")));
+            positiveBytes(config, "portal.store.h2.compact-on-start-min-size"),
+            JournalSchema.isH2File(config) && config.getBoolean("portal.store.h2.mend-commit-page-leak")));
   }
 }

@@ -44,6 +44,15 @@ class ServerSettingsTest {
   }
 
   @Test
+  void onlyTheEmbeddedH2JournalHasH2sCommitPathMended() {
+    assertTrue(settings("").store().h2().mendCommitLeak(), "the default journal, H2");
+    assertFalse(settings("portal.store.h2.mend-commit-page-leak = off").store().h2().mendCommitLeak());
+    String postgres = "pekko-persistence-jdbc.shared-databases.portal.db.url = "
+        + "\"jdbc:postgresql://127.0.0.1:5432/portal\"";
+    assertFalse(settings(postgres).store().h2().mendCommitLeak(), "no H2 to mend");
+  }
+
+  @Test
   void idleTimeoutOffDisablesIt() {
     assertEquals(Duration.ZERO, settings("portal.server.idle-timeout = off").connection().idleTimeout());
   }

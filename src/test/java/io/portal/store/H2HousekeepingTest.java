@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The upkeep of the embedded H2 journal file: it frees the space of chunks that churn left mostly dead. */
 class H2HousekeepingTest {
   private static final H2Housekeeping.Settings SETTINGS = new H2Housekeeping.Settings(Duration.ofHours(1), 80,
-      16 << 20, Duration.ZERO, 2000, 0, 1);
+      16 << 20, Duration.ZERO, 2000, 0, 1, false);
 
   @Test
   void doesNothingForADatabaseOtherThanAnH2File() {

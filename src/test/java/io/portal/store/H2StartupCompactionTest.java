@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class H2StartupCompactionTest {
 
   private static H2Housekeeping.Settings settings(int fillRate, long minBytes) {
-    return new H2Housekeeping.Settings(Duration.ofSeconds(1), 80, 16 << 20, Duration.ZERO, 2000, fillRate, minBytes);
+    return new H2Housekeeping.Settings(Duration.ofSeconds(1), 80, 16 << 20, Duration.ZERO, 2000, fillRate, minBytes, false);
   }
 
   /** A file whose chunks are mostly dead: rows updated one commit at a time, closed without H2's own compaction. */
