@@ -77,7 +77,7 @@ class H2CommitLeakFixTest {
     String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Process process = new ProcessBuilder(List.of(java.toString(), "-cp", classPath,
-        H2LeakProbe.class.getName(), mode, file.toString(), "3000"))
+        H2LeakProbe.class.getName(), mode, file.toString(), "30000"))
         .redirectErrorStream(true)
         .start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

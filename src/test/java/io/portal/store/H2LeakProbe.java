@@ -17,7 +17,7 @@ import org.h2.mvstore.MVStore;
  * ({@link H2CommitLeakFixTest} starts it), because whether H2's commit path is mended is decided once per JVM,
  * before H2 loads.
  *
- * <p>Usage: {@code H2LeakProbe mend|plain <file prefix> <churn millis>}; prints one line
+ * <p>Usage: {@code H2LeakProbe mend|plain <file prefix> <rows to insert>}; prints one line
  * {@code mend=<outcome> live=<pages> chunks=<count> rows=<inserted>/<deleted>}, counted after every row was deleted.
  */
 public final class H2LeakProbe {
@@ -27,12 +27,12 @@ public final class H2LeakProbe {
   public static void main(String[] args) throws Exception {
     String mend = args[0].equals("mend") ? H2CommitLeakFix.apply().toString() : "off";
     String url = "jdbc:h2:file:" + args[1] + ";WRITE_DELAY=0;RETENTION_TIME=0";
-    long churnMillis = Long.parseLong(args[2]);
+    long rows = Long.parseLong(args[2]);
     try (Connection writer = DriverManager.getConnection(url, "", "");
         Connection deleter = DriverManager.getConnection(url, "", "")) {
       writer.createStatement().execute("CREATE TABLE j (o BIGINT AUTO_INCREMENT, pid VARCHAR(255) NOT NULL, "
           + "seq BIGINT NOT NULL, payload BINARY VARYING NOT NULL, PRIMARY KEY (pid, seq))");
-      long[] counts = churn(writer, deleter, churnMillis);
+      long[] counts = churn(writer, deleter, rows);
       deleter.createStatement().executeUpdate("DELETE FROM j");
       MVStore store = H2Housekeeping.mvStore(writer);
       for (int i = 0; i < 3; i++) {
@@ -44,8 +44,11 @@ public final class H2LeakProbe {
     }
   }
 
-  /** 64 partitions' rows inserted 34 per commit on one connection, the oldest deleted in ranges on another. */
-  private static long[] churn(Connection writer, Connection deleter, long millis) throws Exception {
+  /**
+   * {@code rows} rows of 64 partitions inserted 34 per commit on one connection, the oldest deleted in ranges on
+   * another meanwhile.
+   */
+  private static long[] churn(Connection writer, Connection deleter, long rows) throws Exception {
     AtomicBoolean stop = new AtomicBoolean();
     long[] deleted = {0};
     Thread cleaner = new Thread(() -> {
@@ -54,9 +57,9 @@ public final class H2LeakProbe {
         long from = 1;
         while (!stop.get()) {
           long upTo;
-          try (ResultSet rows = max.executeQuery()) {
-            rows.next();
-            upTo = rows.getLong(1) - 20_000; // keep the newest rows, as the journal keeps recent events
+          try (ResultSet result = max.executeQuery()) {
+            result.next();
+            upTo = result.getLong(1) - 20_000; // keep the newest rows, as the journal keeps recent events
           }
           for (; from + 2000 <= upTo; from += 2000) {
             delete.setLong(1, from);
@@ -75,9 +78,8 @@ public final class H2LeakProbe {
     long[] sequence = new long[64];
     byte[] payload = new byte[200];
     long inserted = 0;
-    long end = System.currentTimeMillis() + millis;
     try (PreparedStatement insert = writer.prepareStatement("INSERT INTO j (pid, seq, payload) VALUES (?, ?, ?)")) {
-      while (System.currentTimeMillis() < end) {
+      while (inserted < rows) {
         for (int i = 0; i < 34; i++) {
           int partition = random.nextInt(64);
           insert.setString(1, "partition-" + partition);
