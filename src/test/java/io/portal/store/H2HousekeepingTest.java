@@ -1,5 +1,7 @@
 package io.portal.store;
 
+import static io.portal.store.TestJournals.chunkCount;
+import static io.portal.store.TestJournals.churn;
 import static io.portal.store.TestJournals.config;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.Random;
 import org.h2.mvstore.MVStore;
@@ -32,23 +33,9 @@ class H2HousekeepingTest {
     String url = "jdbc:h2:file:" + dir + "/t;WRITE_DELAY=0;RETENTION_TIME=0";
     H2Housekeeping housekeeping = H2Housekeeping.startIfH2(config(url), SETTINGS);
     try (Connection connection = DriverManager.getConnection(url, "", "")) {
-      connection.createStatement().execute("CREATE TABLE t (id INT PRIMARY KEY, v BINARY VARYING)");
-      Random random = new Random(7);
-      try (PreparedStatement insert = connection.prepareStatement("INSERT INTO t VALUES (?, ?)")) {
-        for (int id = 0; id < 2000; id++) {
-          insert.setInt(1, id);
-          insert.setBytes(2, new byte[500]);
-          insert.executeUpdate();
-        }
-      }
       // one commit per update of a random row: every commit writes a chunk, most of which soon dies
-      try (PreparedStatement update = connection.prepareStatement("UPDATE t SET v = ? WHERE id = ?")) {
-        for (int i = 0; i < 3000; i++) {
-          update.setBytes(1, new byte[400 + random.nextInt(200)]);
-          update.setInt(2, random.nextInt(2000));
-          update.executeUpdate();
-        }
-      }
+      Random random = new Random(7);
+      churn(connection, 2000, 3000, random, i -> new byte[400 + random.nextInt(200)]);
       MVStore store = H2Housekeeping.mvStore(connection);
       int fillBefore = store.getFileStore().getChunksFillRate();
       int chunksBefore = chunkCount(store);
@@ -65,9 +52,5 @@ class H2HousekeepingTest {
       housekeeping.stop();
     }
     assertTrue(Files.size(dir.resolve("t.mv.db")) > 0);
-  }
-
-  private static int chunkCount(MVStore store) {
-    return (int) store.getFileStore().getLayoutMap().keySet().stream().filter(k -> k.startsWith("chunk.")).count();
   }
 }

@@ -39,7 +39,7 @@ public final class H2LeakProbe {
         writer.createStatement().executeUpdate("INSERT INTO j (pid, seq, payload) VALUES ('x', " + i + ", X'00')");
         store.commit(); // removals are counted at the stores after them
       }
-      System.out.println("mend=" + mend + " live=" + livePages(store) + " chunks=" + chunks(store)
+      System.out.println("mend=" + mend + " live=" + livePages(store) + " chunks=" + TestJournals.chunkCount(store)
           + " rows=" + counts[0] + "/" + counts[1]);
     }
   }
@@ -97,11 +97,6 @@ public final class H2LeakProbe {
       writer.setAutoCommit(true);
     }
     return new long[] {inserted, deleted[0]};
-  }
-
-  /** Chunks in the file. */
-  private static long chunks(MVStore store) {
-    return store.getLayoutMap().keySet().stream().filter(key -> key.startsWith("chunk.")).count();
   }
 
   /** Pages that the chunks of the file count as live. */

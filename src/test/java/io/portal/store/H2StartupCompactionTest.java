@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -21,29 +20,15 @@ import org.junit.jupiter.api.io.TempDir;
 class H2StartupCompactionTest {
 
   private static H2Housekeeping.Settings settings(int fillRate, long minBytes) {
-    return new H2Housekeeping.Settings(Duration.ofSeconds(1), 80, 16 << 20, Duration.ZERO, 2000, fillRate, minBytes, false);
+    return new H2Housekeeping.Settings(Duration.ofSeconds(1), 80, 16 << 20, Duration.ZERO, 2000, fillRate, minBytes,
+        false);
   }
 
   /** A file whose chunks are mostly dead: rows updated one commit at a time, closed without H2's own compaction. */
   private static void churn(Path dir) throws SQLException {
     String url = "jdbc:h2:file:" + dir + "/portal;WRITE_DELAY=0;RETENTION_TIME=60000;MAX_COMPACT_TIME=0";
     try (Connection connection = DriverManager.getConnection(url, "", "")) {
-      connection.createStatement().execute("CREATE TABLE t (id INT PRIMARY KEY, v BINARY VARYING)");
-      Random random = new Random(3);
-      try (PreparedStatement insert = connection.prepareStatement("INSERT INTO t VALUES (?, ?)")) {
-        for (int id = 0; id < 1000; id++) {
-          insert.setInt(1, id);
-          insert.setBytes(2, new byte[500]);
-          insert.executeUpdate();
-        }
-      }
-      try (PreparedStatement update = connection.prepareStatement("UPDATE t SET v = ? WHERE id = ?")) {
-        for (int i = 0; i < 3000; i++) {
-          update.setBytes(1, new byte[] {(byte) i});
-          update.setInt(2, random.nextInt(1000));
-          update.executeUpdate();
-        }
-      }
+      TestJournals.churn(connection, 1000, 3000, new Random(3), i -> new byte[] {(byte) i});
     }
   }
 
