@@ -44,6 +44,7 @@ public record StoreSettings(
     if (!mode.equals("durable") && !mode.equals("memory")) {
       throw new ConfigException.BadValue("portal.store.mode", "'" + mode + "' is neither durable nor memory");
     }
+    boolean h2File = JournalSchema.isH2File(config); // the H2-only settings are off for any other journal
     return new StoreSettings(
         intIn(config, "portal.store.partitions", 1, 65536),
         positiveDuration(config, "portal.store.request-timeout"),
@@ -61,10 +62,10 @@ public record StoreSettings(
         new H2Housekeeping.Settings(positiveDuration(config, "portal.store.h2.upkeep-interval"),
             intIn(config, "portal.store.h2.compact-fill-rate", 0, 100),
             (int) Math.min(Integer.MAX_VALUE, positiveBytes(config, "portal.store.h2.compact-write-limit")),
-            JournalSchema.isH2File(config) ? durationOrOff(config, "portal.store.h2.delete-interval") : Duration.ZERO,
+            h2File ? durationOrOff(config, "portal.store.h2.delete-interval") : Duration.ZERO,
             intIn(config, "portal.store.h2.delete-batch-rows", 1, Integer.MAX_VALUE),
             intIn(config, "portal.store.h2.compact-on-start-fill-rate", 0, 100),
             positiveBytes(config, "portal.store.h2.compact-on-start-min-size"),
-            JournalSchema.isH2File(config) && config.getBoolean("portal.store.h2.mend-commit-page-leak")));
+            h2File && config.getBoolean("portal.store.h2.mend-commit-page-leak")));
   }
 }
