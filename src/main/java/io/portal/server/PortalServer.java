@@ -7,6 +7,7 @@ import io.portal.connection.RequestHandler;
 import io.portal.store.KvStore;
 import io.portal.cluster.ClusterSetup;
 import io.portal.store.H2CommitLeakFix;
+import io.portal.store.H2CrashRecovery;
 import io.portal.store.H2Housekeeping;
 import io.portal.store.H2StartupCompaction;
 import io.portal.store.JournalSchema;
@@ -71,6 +72,7 @@ public final class PortalServer {
       if (storeSettings.h2().mendCommitLeak()) {
         H2CommitLeakFix.apply(); // before anything opens H2
       }
+      H2CrashRecovery.runIfUnclean(config); // before H2's own recovery can drop commits
       H2StartupCompaction.runIfWasteful(config, storeSettings.h2());
       JournalSchema.ensure(config, storeSettings.partitions());
       H2Housekeeping housekeeping = H2Housekeeping.startIfH2(config, storeSettings.h2());

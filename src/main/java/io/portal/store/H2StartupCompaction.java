@@ -38,11 +38,10 @@ public final class H2StartupCompaction {
    *     file is left as it was)
    */
   public static Outcome runIfWasteful(Config config, H2Housekeeping.Settings settings) {
-    String url = JournalSchema.url(config);
     if (!JournalSchema.isH2File(config) || settings.compactOnStartFillRate() == 0) {
       return null;
     }
-    Path file = Path.of(url.substring(JournalSchema.H2_FILE.length()).split(";", 2)[0] + ".mv.db");
+    Path file = JournalSchema.h2File(config);
     try {
       if (!Files.exists(file) || Files.size(file) < settings.compactOnStartMinBytes()) {
         return null;

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -34,6 +35,11 @@ public final class JournalSchema {
   static Connection connect(Config config) throws SQLException {
     return DriverManager.getConnection(url(config), config.getString(DB + ".db.user"),
         config.getString(DB + ".db.password"));
+  }
+
+  /** The file of the embedded H2 journal ({@code <path in the URL>.mv.db}); only for {@link #isH2File} configs. */
+  static Path h2File(Config config) {
+    return Path.of(url(config).substring(H2_FILE.length()).split(";", 2)[0] + ".mv.db");
   }
 
   /** True when the journal is the embedded H2 file ({@value #H2_FILE}...), false for any other or none configured. */
@@ -101,7 +107,7 @@ public final class JournalSchema {
     }
   }
 
-  private static String[] statements(String resource) {
+  static String[] statements(String resource) {
     try (InputStream in = JournalSchema.class.getResourceAsStream(resource)) {
       if (in == null) {
         throw new IllegalStateException("missing resource " + resource);
