@@ -35,9 +35,8 @@ class PackagedJarIT {
   @Test
   void jarServesTheCliAndStopsOnSigterm() throws Exception {
     Path dataDir = TestServer.newDataDir();
-    // the H2 mend is off by default; turned on here to check that the shaded jar can apply it
     try (JarProcess server = JarProcess.start(List.of("-Dportal.server.port=0",
-        "-Dportal.store.data-dir=" + dataDir, "-Dportal.store.h2.mend-commit-page-leak=on"))) {
+        "-Dportal.store.data-dir=" + dataDir))) {
       Matcher ready = server.await(JarProcess.READY, 120);
       assertEquals("0.1.0-SNAPSHOT", ready.group(1));
       assertEquals("conf/application.conf", ready.group(3), "the README's working directory config is read");
