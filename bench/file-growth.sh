@@ -17,9 +17,7 @@ D=$(mktemp -d)
 . bench/lib.sh
 P=$(free_port)
 # shellcheck disable=SC2086
-java ${OPTS//@D@/$D} -Dportal.store.mode=durable -Dportal.store.data-dir="$D" -Dportal.server.port="$P" \
-  -Dportal.management.enabled=false -jar "${SERVER_JAR:-$JAR}" > "$D/server.log" 2>&1 &
-SERVER=$!
+start_portal "${SERVER_JAR:-$JAR}" durable "$D" "$P" ${OPTS//@D@/$D}
 trap 'kill ${SIG:--TERM} $SERVER 2> /dev/null || true; wait $SERVER 2> /dev/null || true
       if [ -n "${KEEP:-}" ]; then echo "kept $D"; else rm -rf "$D"; fi' EXIT
 wait_port "$P"

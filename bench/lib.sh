@@ -12,3 +12,13 @@ load_keys() {
   java -jar "$1" bench --protocol "${3:-portal}" --port "$2" --ops set --keys 100000 --requests 100000 --sequential \
     --pipeline 32 --warmup 0s > /dev/null
 }
+
+# Starts a Portal server from jar $1 in store mode $2 with data folder $3 on loopback port $4, any further arguments
+# being JVM options; its output goes to $3/server.log, management (HTTP) is off. Sets SERVER to its process id.
+start_portal() {
+  local jar=$1 mode=$2 dir=$3 port=$4
+  shift 4
+  java "$@" -Dportal.store.mode="$mode" -Dportal.store.data-dir="$dir" -Dportal.server.port="$port" \
+    -Dportal.management.enabled=false -jar "$jar" > "$dir/server.log" 2>&1 &
+  SERVER=$!
+}

@@ -10,21 +10,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=target/portal.jar
 . bench/lib.sh
+rate() {
+  java -jar $JAR bench --port "$P" --ops set --connections 50 --pipeline "$1" --duration "$2" --warmup "$3" \
+    | grep -E '^requests' | sed 's/.*: //'
+}
+stop() { kill "${SERVER:-}" 2> /dev/null || true; wait "${SERVER:-}" 2> /dev/null || true; rm -rf "${D:-}"; }
+trap stop EXIT
 for parts in "$@"; do
   D=$(mktemp -d)
   P=$(free_port)
-  java -Dportal.store.partitions="$parts" -Dportal.store.mode=durable -Dportal.store.data-dir="$D" \
-    -Dportal.server.port="$P" -Dportal.management.enabled=false -jar $JAR > "$D/server.log" 2>&1 &
-  SERVER=$!
-  trap 'kill $SERVER 2> /dev/null || true; wait $SERVER 2> /dev/null || true; rm -rf "$D"' EXIT
+  start_portal $JAR durable "$D" "$P" -Dportal.store.partitions="$parts"
   wait_port "$P"
-  rate() {
-    java -jar $JAR bench --port "$P" --ops set --connections 50 --pipeline "$1" --duration "$2" --warmup "$3" \
-      | grep -E '^requests' | sed 's/.*: //'
-  }
   r16=$(rate 16 40s 40s)
   r1=$(rate 1 30s 10s)
   echo "partitions $parts: durable SET 50x16 $r16; 50x1 $r1"
-  kill $SERVER; wait $SERVER 2> /dev/null || true; rm -rf "$D"
-  trap - EXIT
+  stop
 done

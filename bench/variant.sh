@@ -17,9 +17,7 @@ D=$(mktemp -d)
 . bench/lib.sh
 P=$(free_port)
 # shellcheck disable=SC2086
-java ${OPTS//@D@/$D} -Dportal.store.mode="${MODE:-memory}" -Dportal.store.data-dir="$D" -Dportal.server.port="$P" \
-  -Dportal.management.enabled=false -jar "${SERVER_JAR:-$JAR}" > "$D/server.log" 2>&1 &
-SERVER=$!
+start_portal "${SERVER_JAR:-$JAR}" "${MODE:-memory}" "$D" "$P" ${OPTS//@D@/$D}
 # the data folder of a durable run grows by GBs (H2 keeps old file chunks for 45 s): remove it when done
 trap 'kill $SERVER 2> /dev/null || true; wait $SERVER 2> /dev/null || true; rm -rf "$D"' EXIT
 wait_port "$P"
