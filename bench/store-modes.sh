@@ -1,28 +1,27 @@
 #!/usr/bin/env bash
 # Portal against itself: durable vs memory store, SET at pipeline 1 and 16 and GET at pipeline 1, 50 connections,
-# 100-byte values. Starts each server on a loopback port with a temporary data folder, stops it by process id.
+# 100-byte values. Starts each server on a free loopback port with a temporary data folder, stops it by process id.
 # Needs target/portal.jar (mvn -B package -DskipTests). About 3 minutes. Usage: bench/store-modes.sh [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-15}
-PORT=${PORTAL_BENCH_PORT:-7791}
 JAR=target/portal.jar
 OUT=$(mktemp -d)
 [ -f "$JAR" ] || { echo "build first: mvn -B package -DskipTests" >&2; exit 2; }
+. bench/lib.sh
 for mode in durable memory; do
   DATA=$(mktemp -d)
-  java -Dportal.store.mode=$mode -Dportal.store.data-dir="$DATA" -Dportal.server.port=$PORT -jar $JAR \
-    > "$OUT/server-$mode.log" 2>&1 &
-  SERVER=$!
-  trap 'kill $SERVER 2>/dev/null || true' EXIT
-  for _ in $(seq 1 300); do grep -q "ready on" "$OUT/server-$mode.log" && break; sleep 0.2; done
-  grep -q "ready on" "$OUT/server-$mode.log" || { echo "server did not start" >&2; exit 1; }
+  PORT=$(free_port)
+  start_portal $JAR $mode "$DATA" "$PORT"
+  trap 'kill $SERVER 2> /dev/null || true; wait $SERVER 2> /dev/null || true; rm -rf "$DATA"' EXIT
+  wait_port "$PORT" || { echo "server did not start" >&2; cat "$DATA/server.log" >&2; exit 1; }
   for run in "set 1" "set 16" "get 1"; do
     set -- $run
-    java -jar $JAR bench --port $PORT --connections 50 --pipeline $2 --ops $1 --value-size 100 --keys 100000 \
+    java -jar $JAR bench --port "$PORT" --connections 50 --pipeline $2 --ops $1 --value-size 100 --keys 100000 \
       --duration ${SECONDS_PER_RUN}s --warmup 5s --json "$OUT/$mode-$1-$2.json" > "$OUT/$mode-$1-$2.txt"
   done
   kill -TERM $SERVER; wait $SERVER || true
+  cp "$DATA/server.log" "$OUT/server-$mode.log"
   rm -rf "$DATA"
 done
 printf '%-8s %-4s %-8s %10s %9s %9s %8s\n' mode op pipeline ops/s p50_ms p99_ms gen_cpu
