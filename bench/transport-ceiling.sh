@@ -66,7 +66,8 @@ row, rest = sys.argv[1], sys.argv[2:]
 names, columns = rest[:rest.index("--")], rest[rest.index("--") + 1:]
 rates = {n: [int(v) for v in c.split()] for n, c in zip(names, columns)}
 print(f"GET {row}, median ops/s: " + ", ".join(f"{n} {statistics.median(r):,.0f}" for n, r in rates.items()))
+def against_redis(r): return statistics.median(x / y for x, y in zip(r, rates["redis"]))
 print(f"GET {row}, against Redis (median of the rounds' ratios): " + ", ".join(
-    f"{n} {statistics.median(x / y for x, y in zip(r, rates['redis'])):.2f}x" for n, r in rates.items() if n != "redis"))
+    f"{n} {against_redis(r):.2f}x" for n, r in rates.items() if n != "redis"))
 EOF
 done

@@ -123,7 +123,8 @@ public final class TransportCeilingProbe {
   }
 
   private void servePekkoIo(int port) {
-    org.apache.pekko.actor.ActorSystem.create("probe", config()).actorOf(Props.create(IoListener.class, () -> new IoListener(port)), "listener");
+    org.apache.pekko.actor.ActorSystem.create("probe", config())
+        .actorOf(Props.create(IoListener.class, () -> new IoListener(port)), "listener");
   }
 
   /** Binds the port with Pekko's TCP manager and gives each connection an {@link IoConnection}. */
@@ -150,7 +151,8 @@ public final class TransportCeilingProbe {
           })
           .match(Tcp.Connected.class, connected -> {
             ActorRef connection = getSender();
-            ActorRef handler = getContext().actorOf(Props.create(IoConnection.class, () -> new IoConnection(connection)));
+            ActorRef handler =
+                getContext().actorOf(Props.create(IoConnection.class, () -> new IoConnection(connection)));
             connection.tell(TcpMessage.register(handler), getSelf());
           })
           .build();
