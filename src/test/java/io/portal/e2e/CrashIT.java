@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.MessageLite;
 import io.portal.client.Entry;
 import io.portal.client.PortalClient;
 import io.portal.protocol.v1.GetRequest;
@@ -74,8 +75,8 @@ class CrashIT {
         }
         verify(port, acked, killedAtNanos, dataDir);
         try (RawConnection probe = session(port)) {
-          assertEquals(1, setVersion(probe, probe(round, 1)));
-          assertEquals(2, setVersion(probe, probe(round, 2)));
+          assertEquals(1, setVersion(probe, probe(round, 1), server));
+          assertEquals(2, setVersion(probe, probe(round, 2), server));
         }
         AtomicBoolean running = new AtomicBoolean(true);
         List<Thread> writers = new ArrayList<>();
@@ -114,7 +115,7 @@ class CrashIT {
       verify(port, acked, killedAtNanos, dataDir);
       try (RawConnection probe = session(port)) {
         for (int round = 1; round <= ROUNDS; round++) {
-          assertEquals(1, setVersion(probe, probe(round, 1)), "retried request answers its first version");
+          assertEquals(1, setVersion(probe, probe(round, 1), server), "retried request answers its first version");
           probe.send(GetRequest.newBuilder().setRequestId(9).setKey(probe(round, 1).getKey()).build());
           GetResponse now = assertInstanceOf(GetResponse.class, probe.read());
           assertEquals(2, now.getVersion(), "the retry was not applied again");
@@ -169,9 +170,16 @@ class CrashIT {
     return raw;
   }
 
-  private static long setVersion(RawConnection raw, SetRequest request) throws IOException {
+  /** The version a SET answers; any other answer fails with it and with the server's warnings and errors so far. */
+  private static long setVersion(RawConnection raw, SetRequest request, JarProcess server) throws IOException {
     raw.send(request);
-    return assertInstanceOf(SetResponse.class, raw.read()).getVersion();
+    MessageLite response = raw.read();
+    if (response instanceof SetResponse set) {
+      return set.getVersion();
+    }
+    throw new AssertionError("SET of " + request.getKey().toStringUtf8() + " (request " + request.getRequestId()
+        + ") answered " + response.getClass().getSimpleName() + " {" + response + "}; the server's warnings and "
+        + "errors: " + server.linesMatching(Pattern.compile("WARN|ERROR")));
   }
 
   /** Writes until stopped or the server dies; records every acknowledged write and counts them in {@code count}. */
