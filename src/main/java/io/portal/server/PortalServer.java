@@ -8,6 +8,7 @@ import io.portal.store.KvStore;
 import io.portal.cluster.ClusterSetup;
 import io.portal.store.H2CommitLeakFix;
 import io.portal.store.H2CrashRecovery;
+import io.portal.store.H2LeftoverCommitFix;
 import io.portal.store.H2Housekeeping;
 import io.portal.store.H2StartupCompaction;
 import io.portal.store.JournalSchema;
@@ -72,6 +73,7 @@ public final class PortalServer {
       if (storeSettings.h2().mendCommitLeak()) {
         H2CommitLeakFix.apply(); // before anything opens H2
       }
+      H2LeftoverCommitFix.apply(); // before anything opens H2: finishes commits that kill -9 cut short
       H2CrashRecovery.runIfUnclean(config); // before H2's own recovery can drop commits
       H2StartupCompaction.runIfWasteful(config, storeSettings.h2());
       JournalSchema.ensure(config, storeSettings.partitions());

@@ -6,6 +6,7 @@ import java.lang.invoke.MethodHandles;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,17 +68,25 @@ public final class H2CommitLeakFix {
   }
 
   private static Outcome define() {
+    return define(CLASS_NAME, H2CommitLeakFix::patch);
+  }
+
+  /**
+   * Defines H2's class {@code className} as {@code patch} changes it, in H2's package, before H2 loads its own; also
+   * used by {@link H2LeftoverCommitFix}. {@code patch} returns null for a class file it was not written for.
+   */
+  static Outcome define(String className, UnaryOperator<byte[]> patch) {
     ClassLoader loader = H2CommitLeakFix.class.getClassLoader();
     byte[] original;
-    try (InputStream in = loader.getResourceAsStream(CLASS_NAME.replace('.', '/') + ".class")) {
+    try (InputStream in = loader.getResourceAsStream(className.replace('.', '/') + ".class")) {
       if (in == null) {
         return Outcome.OTHER_VERSION;
       }
       original = in.readAllBytes();
     } catch (IOException e) {
-      throw new IllegalStateException("reading H2's " + CLASS_NAME, e);
+      throw new IllegalStateException("reading H2's " + className, e);
     }
-    byte[] patched = patch(original);
+    byte[] patched = patch.apply(original);
     if (patched == null) {
       return Outcome.OTHER_VERSION;
     }
@@ -88,24 +97,34 @@ public final class H2CommitLeakFix {
     } catch (LinkageError alreadyLoaded) {
       return Outcome.TOO_LATE;
     } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("defining the mended " + CLASS_NAME, e);
+      throw new IllegalStateException("defining the mended " + className, e);
     }
+  }
+
+  /**
+   * {@code classFile} with {@code pattern}, which must occur exactly once, replaced by {@code replacement} (same
+   * length); null when the file's SHA-256 is not {@code sha256} or the pattern is not found exactly once.
+   */
+  static byte[] replaceOnce(byte[] classFile, String sha256, byte[] pattern, byte[] replacement) {
+    if (!sha256.equals(sha256(classFile))) {
+      return null;
+    }
+    int at = indexOf(classFile, pattern);
+    if (at < 0 || indexOf(classFile, pattern, at + 1) >= 0) {
+      return null;
+    }
+    byte[] patched = classFile.clone();
+    System.arraycopy(replacement, 0, patched, at, replacement.length);
+    return patched;
   }
 
   /** The mended class file, or null when {@code classFile} is not the one of H2 2.5.252. */
   static byte[] patch(byte[] classFile) {
-    if (!EXPECTED_SHA256.equals(sha256(classFile))) {
-      return null;
+    byte[] nops = CHILD_THEN_COPY.clone();
+    for (int i = 3; i < nops.length; i++) {
+      nops[i] = NOP;
     }
-    int at = indexOf(classFile, CHILD_THEN_COPY);
-    if (at < 0 || indexOf(classFile, CHILD_THEN_COPY, at + 1) >= 0) {
-      return null; // not reached for the class the digest names: it holds the sequence once
-    }
-    byte[] patched = classFile.clone();
-    for (int i = 3; i < CHILD_THEN_COPY.length; i++) {
-      patched[at + i] = NOP;
-    }
-    return patched;
+    return replaceOnce(classFile, EXPECTED_SHA256, CHILD_THEN_COPY, nops);
   }
 
   private static int indexOf(byte[] data, byte[] pattern) {
