@@ -1,6 +1,6 @@
 package io.portal.store;
 
-import io.portal.store.H2CommitLeakFix.Outcome;
+import io.portal.store.H2ClassMend.Outcome;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * the only change is that a leftover committed transaction is finished, as H2's own recovery branch
  * ({@code TransactionStore.commit(transaction, recovery)}) intends.
  *
- * <p>Like {@link H2CommitLeakFix}: defined in H2's package before H2 loads its own class, and only for the class
- * file of H2 2.5.252 (checked by SHA-256); anything else is left alone and logged.
+ * <p>Applied as {@link H2ClassMend} applies every mend: before the first H2 database opens in the JVM, and only to
+ * the class file of H2 2.5.252.
  */
 public final class H2LeftoverCommitFix {
   private static final Logger LOG = LoggerFactory.getLogger(H2LeftoverCommitFix.class);
@@ -42,19 +42,14 @@ public final class H2LeftoverCommitFix {
   /** Applies the mend once per JVM; later calls return the first outcome. Logs what happened. */
   public static synchronized Outcome apply() {
     if (outcome == null) {
-      outcome = H2CommitLeakFix.define(CLASS_NAME, H2LeftoverCommitFix::patch);
-      switch (outcome) {
-        case APPLIED -> LOG.info("H2 leftover-commit mend applied to {}", CLASS_NAME);
-        case OTHER_VERSION -> LOG.warn("{} is not the class of H2 2.5.252; its leftover-commit mend is not applied "
-            + "(after kill -9 a partition may be unable to write)", CLASS_NAME);
-        case TOO_LATE -> LOG.warn("H2 was loaded before its leftover-commit mend could be applied; not applied");
-      }
+      outcome = H2ClassMend.define(LOG, "leftover-commit", "after kill -9 a partition may be unable to write",
+          CLASS_NAME, H2LeftoverCommitFix::patch);
     }
     return outcome;
   }
 
   /** The mended class file, or null when {@code classFile} is not the one of H2 2.5.252. */
   static byte[] patch(byte[] classFile) {
-    return H2CommitLeakFix.replaceOnce(classFile, EXPECTED_SHA256, ACTIVE_CHECK, ALWAYS);
+    return H2ClassMend.replaceOnce(classFile, EXPECTED_SHA256, ACTIVE_CHECK, ALWAYS);
   }
 }

@@ -141,7 +141,7 @@ public final class H2CrashProbe {
   }
 
   private static void child(Path dir, boolean mend, boolean recovery, Path expected) throws Exception {
-    if (mend && H2CommitLeakFix.apply() != H2CommitLeakFix.Outcome.APPLIED) {
+    if (mend && H2CommitLeakFix.apply() != H2ClassMend.Outcome.APPLIED) {
       throw new IllegalStateException("the H2 mend did not apply");
     }
     if (recovery) {
