@@ -139,7 +139,7 @@ public final class PortalServer {
         nodeId::get);
     return spawn(system, ConnectionManager.create(settings.connection(), settings.maxConnections(), handler,
         metrics), "connections").thenCompose(manager -> TcpTransport.bind(system, settings.host(), settings.port(),
-            settings.backlog(), settings.socketReadHighWater(), settings.socketWriteHighWater(),
+            settings.backlog(),
             remote -> AskPattern.<ConnectionManager.Command, Flow<ByteString, ByteString, NotUsed>>ask(manager,
                 replyTo -> new ConnectionManager.Accept(remote, replyTo), SETUP_TIMEOUT, system.scheduler()))
         .thenApply(binding -> {

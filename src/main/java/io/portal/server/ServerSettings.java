@@ -15,8 +15,6 @@ public record ServerSettings(
     int port,
     int backlog,
     int maxConnections,
-    int socketReadHighWater,
-    int socketWriteHighWater,
     String nodeId,
     StoreSettings store,
     ConnectionSettings connection) {
@@ -31,8 +29,6 @@ public record ServerSettings(
         ConfigValues.intIn(config, "portal.server.port", 0, 65535),
         ConfigValues.intIn(config, "portal.server.backlog", 1, 65535),
         ConfigValues.intIn(config, "portal.server.max-connections", 1, Integer.MAX_VALUE),
-        (int) Math.min(Integer.MAX_VALUE, ConfigValues.positiveBytes(config, "portal.server.socket-read-high-water")),
-        (int) Math.min(Integer.MAX_VALUE, ConfigValues.positiveBytes(config, "portal.server.socket-write-high-water")),
         config.getString("portal.node-id"),
         StoreSettings.fromConfig(config),
         ConnectionSettings.fromConfig(config));

@@ -1,31 +1,37 @@
 package io.portal.transport;
 
 import java.net.InetSocketAddress;
-import java.util.concurrent.CompletableFuture;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.ActorRef;
-import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.io.Inet;
+import org.apache.pekko.io.TcpSO;
+import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Binds a TCP port and serves every accepted socket with the flow a handler supplies, joined to a
- * {@link SocketStage} over Pekko's TCP connection actor. Half-close is on: when the handler's flow stops reading,
- * the socket keeps draining what the client sends, and it closes only when the flow's outbound side finishes, so
- * that responses already queued are still written (a fatal frame error, for example, is reported before the
- * close). The handler answers asynchronously (connection setup may ask an actor); a handler that fails closes that
- * one socket, never the listener.
- *
- * <p>Why not Pekko Streams' own {@code Tcp().bind}: its stage asks the connection for every read
- * ({@code ResumeReading}) and for an ack of every write, two messages per request that this stage does without
- * (see {@link SocketStage}). GET at 50 connections, pipeline 1: docs/BENCHMARKS.md, "Ninth session".
+ * Binds a TCP port and serves every accepted socket with the flow a handler supplies. Half-close is on: when the
+ * handler's flow stops reading, the socket keeps draining what the client sends, and it closes only when the flow's
+ * outbound side finishes, so that responses already queued are still written (a fatal frame error, for example, is
+ * reported before the close). The handler answers
+ * asynchronously (connection setup may ask an actor); a handler that fails closes that one socket, never the
+ * listener.
  */
 public final class TcpTransport {
+  private static final Logger LOG = LoggerFactory.getLogger(TcpTransport.class);
+  /** Sockets being set up at once; setup is a single actor ask, so this only bounds a burst of accepts. */
+  private static final int SETUP_PARALLELISM = 64;
+
   private TcpTransport() {
   }
 
@@ -41,37 +47,38 @@ public final class TcpTransport {
   /**
    * Binds {@code host:port} (port 0 picks a free one).
    *
-   * @param backlog        TCP accept backlog
-   * @param readHighWater  bytes read from a socket and not yet taken by its flow before reading it is suspended
-   * @param writeHighWater bytes a socket could not take yet before its flow is backpressured
-   * @param handler        called once per accepted socket with the client's address
+   * @param backlog TCP accept backlog
+   * @param handler called once per accepted socket with the client's address
    * @return completes when the port is bound, or fails with the bind error
    */
   public static CompletionStage<Binding> bind(ActorSystem<?> system, String host, int port, int backlog,
-      int readHighWater, int writeHighWater,
       Function<InetSocketAddress, CompletionStage<Flow<ByteString, ByteString, NotUsed>>> handler) {
-    if (readHighWater < 1 || writeHighWater < 1) {
-      throw new IllegalArgumentException("high-water marks must be positive, not " + readHighWater + " and "
-          + writeHighWater);
-    }
-    CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
-    InetSocketAddress address = new InetSocketAddress(host, port);
-    // a system actor: the server's ActorSystem has a user guardian of its own, so nothing may be spawned beside it
-    ActorRef listener = ((ExtendedActorSystem) Adapter.toClassic(system)).systemActorOf(
-        SocketListener.props(address, backlog, readHighWater, writeHighWater, handler, bound),
-        "tcp-listener-" + port + "-" + System.nanoTime());
-    return bound.thenApply(local -> new Binding() {
-      @Override
-      public InetSocketAddress localAddress() {
-        return local;
-      }
+    Materializer materializer = Materializer.matFromSystem(system);
+    List<Inet.SocketOption> options = List.of(TcpSO.tcpNoDelay(true));
+    return Tcp.get(system)
+        .bind(host, port, backlog, options, true, Optional.<java.time.Duration>empty())
+        .mapAsyncUnordered(SETUP_PARALLELISM, connection -> handler.apply(connection.remoteAddress())
+            .handle((flow, failure) -> {
+              if (failure != null) {
+                LOG.error("setting up the connection from {} failed; closing it", connection.remoteAddress(), failure);
+                connection.handleWith(Flow.fromSinkAndSource(Sink.cancelled(), Source.empty()), materializer);
+              } else {
+                connection.handleWith(flow, materializer);
+              }
+              return Done.getInstance();
+            }))
+        .to(Sink.ignore())
+        .run(materializer)
+        .thenApply(binding -> new Binding() {
+          @Override
+          public InetSocketAddress localAddress() {
+            return binding.localAddress();
+          }
 
-      @Override
-      public CompletionStage<Done> unbind() {
-        CompletableFuture<Done> done = new CompletableFuture<>();
-        listener.tell(new SocketListener.Unbind(done), ActorRef.noSender());
-        return done;
-      }
-    });
+          @Override
+          public CompletionStage<Done> unbind() {
+            return binding.unbind().thenApply(ignored -> Done.getInstance());
+          }
+        });
   }
 }

@@ -26,9 +26,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The transport over real sockets on loopback: bytes in both directions arrive whole and in order through a client
- * that reads slowly and a flow that reads slowly (so that the socket refuses writes and reading is suspended), a
- * client's half-close reaches the flow, a failing handler closes only its socket, and unbind frees the port.
+ * The transport over real sockets on loopback: 16 MiB in each direction arrive whole and in order through a client
+ * that starts reading late and through a flow slower than its client (so that writes wait for the socket and
+ * reading stops and starts again: the backpressure both ways), a client's half-close reaches the flow, a failing
+ * handler closes only its socket, and unbind frees the port.
  */
 class TcpTransportTest {
   private static final int CHUNK = 8 * 1024;
@@ -59,30 +60,19 @@ class TcpTransportTest {
   }
 
   private static TcpTransport.Binding bind(Flow<ByteString, ByteString, NotUsed> flow) throws Exception {
-    return bind(64 * 1024, remote -> CompletableFuture.completedFuture(flow));
+    return bind(remote -> CompletableFuture.completedFuture(flow));
   }
 
-  private static TcpTransport.Binding bind(int writeHighWater,
+  private static TcpTransport.Binding bind(
       Function<InetSocketAddress, CompletionStage<Flow<ByteString, ByteString, NotUsed>>> handler) throws Exception {
-    return TcpTransport.bind(testKit.system(), "127.0.0.1", 0, 16, 64 * 1024, writeHighWater, handler)
+    return TcpTransport.bind(testKit.system(), "127.0.0.1", 0, 16, handler)
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   @Test
   void sixteenMebibytesReachAClientThatStartsReadingLateWholeAndInOrder() throws Exception {
-    sendSixteenMebibytesToALateReader(64 * 1024);
-  }
-
-  /** With a high-water mark of 4 MiB the stage gathers far more than one socket write while the client waits. */
-  @Test
-  void aLargeWriteHighWaterKeepsTheOrder() throws Exception {
-    sendSixteenMebibytesToALateReader(4 * 1024 * 1024);
-  }
-
-  private void sendSixteenMebibytesToALateReader(int writeHighWater) throws Exception {
-    Flow<ByteString, ByteString, NotUsed> flow = Flow.fromSinkAndSourceCoupled(Sink.ignore(),
-        Source.range(0, CHUNKS - 1).map(TcpTransportTest::chunk));
-    TcpTransport.Binding binding = bind(writeHighWater, remote -> CompletableFuture.completedFuture(flow));
+    TcpTransport.Binding binding = bind(Flow.fromSinkAndSourceCoupled(Sink.ignore(),
+        Source.range(0, CHUNKS - 1).map(TcpTransportTest::chunk)));
     try (Socket socket = new Socket()) {
       socket.setReceiveBufferSize(4096);
       socket.connect(binding.localAddress());
@@ -146,7 +136,7 @@ class TcpTransportTest {
   @Test
   void aFailingHandlerClosesOnlyItsSocketAndUnbindFreesThePort() throws Exception {
     boolean[] failNext = {true};
-    TcpTransport.Binding binding = bind(64 * 1024, remote -> {
+    TcpTransport.Binding binding = bind(remote -> {
       if (failNext[0]) {
         failNext[0] = false;
         return CompletableFuture.failedFuture(new IllegalStateException("setup refused in the test"));

@@ -25,8 +25,6 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Iterator;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.AbstractActor;
@@ -36,10 +34,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.io.Tcp;
 import org.apache.pekko.io.TcpMessage;
-import org.apache.pekko.io.TcpSO;
-import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Sink;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -70,7 +65,6 @@ public final class TransportCeilingProbe {
     switch (args[0]) {
       case "pekko" -> probe.servePekko(port);
       case "pekko-io" -> probe.servePekkoIo(port);
-      case "transport" -> probe.serveTransport(port);
       case "nio" -> probe.serveNio(port, null);
       case "nio-actor" -> probe.serveNio(port, org.apache.pekko.actor.ActorSystem.create("probe", config()));
       default -> throw new IllegalArgumentException("mode must be pekko, pekko-io, nio or nio-actor, not " + args[0]);
@@ -117,29 +111,15 @@ public final class TransportCeilingProbe {
         """).withFallback(ConfigFactory.load());
   }
 
-  /** Portal's decoder and a map answering each frame: the server's I/O layer without its connection actor. */
-  private Flow<org.apache.pekko.util.ByteString, org.apache.pekko.util.ByteString, org.apache.pekko.NotUsed> mapFlow() {
-    return Flow.<org.apache.pekko.util.ByteString>create()
-        .via(FrameDecoder.create(1 << 20, Messages::isRequestType))
-        .map(decoded -> org.apache.pekko.util.ByteString.fromArrayUnsafe(
-            answer(((Frame) decoded).type(), ((Frame) decoded).payload().asByteBuffer())));
-  }
-
   private void servePekko(int port) {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "probe", config());
-    Materializer materializer = Materializer.matFromSystem(system);
-    org.apache.pekko.stream.javadsl.Tcp.get(system)
-        .bind("127.0.0.1", port, 1024, List.of(TcpSO.tcpNoDelay(true)), true, Optional.empty())
-        .to(Sink.foreach(connection -> connection.handleWith(mapFlow(), materializer)))
-        .run(materializer)
+    Flow<org.apache.pekko.util.ByteString, org.apache.pekko.util.ByteString, org.apache.pekko.NotUsed> flow =
+        Flow.<org.apache.pekko.util.ByteString>create()
+            .via(FrameDecoder.create(1 << 20, Messages::isRequestType))
+            .map(decoded -> org.apache.pekko.util.ByteString.fromArrayUnsafe(
+                answer(((Frame) decoded).type(), ((Frame) decoded).payload().asByteBuffer())));
+    TcpTransport.bind(system, "127.0.0.1", port, 1024, remote -> CompletableFuture.completedFuture(flow))
         .thenAccept(binding -> System.out.println("pekko probe listening on " + binding.localAddress()));
-  }
-
-  private void serveTransport(int port) {
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "probe", config());
-    TcpTransport.bind(system, "127.0.0.1", port, 1024, 64 * 1024, 64 * 1024,
-            remote -> CompletableFuture.completedFuture(mapFlow()))
-        .thenAccept(binding -> System.out.println("transport probe listening on " + binding.localAddress()));
   }
 
   private void servePekkoIo(int port) {
