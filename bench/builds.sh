@@ -37,10 +37,7 @@ for round in $(seq 1 "$ROUNDS"); do
   line="round $round GET $1x$2:"
   for k in "${!NAMES[@]}"; do
     s=${NAMES[$(( (k + round - 1) % ${#NAMES[@]} ))]}
-    java -jar $GEN bench --protocol "${PROTO[$s]}" --port "${PORT[$s]}" --ops get --connections "$1" --pipeline "$2" \
-      --value-size 100 --keys 100000 --duration "${RUN}s" --warmup 3s > "$D/bench.txt"
-    grep -q '^errors 0 ' "$D/bench.txt" || { echo "errors from $s:" >&2; cat "$D/bench.txt" >&2; exit 1; }
-    r=$(sed -n 's/^requests .*: \([0-9,]*\) ops\/s/\1/p' "$D/bench.txt" | tr -d ,)
+    r=$(get_rate $GEN "${PROTO[$s]}" "${PORT[$s]}" "$1" "$2" "$RUN" "$D/bench.txt")
     RATES[$s]="${RATES[$s]:-} $r"
     line="$line $s $r"
   done

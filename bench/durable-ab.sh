@@ -12,7 +12,6 @@ cd "$(dirname "$0")/.."
 JAR=target/portal.jar
 ROUNDS=$1; WARMUP=$2; RUN=$3; shift 3
 . bench/lib.sh
-cpu() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
 for round in $(seq 1 "$ROUNDS"); do
   for opts in "$@"; do
     D=$(mktemp -d); P=$(free_port)
@@ -20,14 +19,7 @@ for round in $(seq 1 "$ROUNDS"); do
     start_portal $JAR durable "$D" "$P" ${opts//@D@/$D}
     trap 'kill $SERVER 2> /dev/null || true; wait $SERVER 2> /dev/null || true; rm -rf "$D"' EXIT
     wait_port "$P"
-    java -jar $JAR bench --port "$P" --ops set --connections 50 --pipeline 1 --duration "${RUN}s" \
-      --warmup "${WARMUP}s" > "$D/bench.txt" &
-    BENCH=$!
-    sleep "$WARMUP"; c0=$(cpu)
-    wait $BENCH; c1=$(cpu)
-    grep -q '^errors 0 ' "$D/bench.txt" || { echo "errors with [$opts]:" >&2; cat "$D/bench.txt" >&2; exit 1; }
-    ops=$(sed -n 's/^requests .*: \([0-9,]*\) ops\/s/\1/p' "$D/bench.txt" | tr -d ,)
-    echo "round $round [${opts:-defaults}]: $ops writes/s, $(( (c1 - c0) * 10000 / (ops * RUN) )) us of server CPU each"
+    set_50x1_with_cpu "round $round [${opts:-defaults}]" $JAR portal "$P" "$SERVER" "$WARMUP" "$RUN" "$D/bench.txt"
     kill $SERVER; wait $SERVER 2> /dev/null || true; rm -rf "$D"
   done
 done

@@ -27,17 +27,8 @@ for journal in jdbc inmem; do
   echo "probe-$journal: $(java -cp "$CP" io.portal.store.JournalCeilingProbe $journal "$D/probe-$journal" \
     "$WARMUP" "$RUN" 2> "$D/probe-$journal.err" | tail -1)"
 done
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system, in clock ticks (10 ms)
-drive() { # name jar protocol port pid: SET 50x1 for WARMUP + RUN seconds; prints ops/s and CPU per op
-  java -jar "$2" bench --protocol "$3" --port "$4" --ops set --connections 50 --pipeline 1 --value-size 100 \
-    --keys 100000 --duration "${RUN}s" --warmup "${WARMUP}s" > "$D/$1.txt" &
-  local bench=$!
-  sleep "$WARMUP"; local c0; c0=$(cpu "$5")
-  wait $bench; local c1; c1=$(cpu "$5")
-  local ops; ops=$(sed -n 's/^requests .*: \([0-9,]*\) ops\/s/\1/p' "$D/$1.txt" | tr -d ,)
-  grep -q '^errors 0 ' "$D/$1.txt" || { echo "errors from $1:" >&2; cat "$D/$1.txt" >&2; exit 1; }
-  echo "$1: $(python3 -c "print(f'{$ops:,}')") writes/s over $RUN s after $WARMUP s of warm-up," \
-    "$(( (c1 - c0) * 10000 / (ops * RUN) )) us of server CPU each"
+drive() { # name jar protocol port pid
+  set_50x1_with_cpu "$1" "$2" "$3" "$4" "$5" "$WARMUP" "$RUN" "$D/$1.txt"
 }
 for mode in durable memory; do
   P=$(free_port); mkdir -p "$D/$mode"

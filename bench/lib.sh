@@ -22,3 +22,35 @@ start_portal() {
     -Dportal.management.enabled=false -jar "$jar" > "$dir/server.log" 2>&1 &
   SERVER=$!
 }
+
+# CPU time (user + system) process $1 has used so far, in clock ticks of 10 ms.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# The ops/s of the bench run whose output is in file $1; fails, printing that output under label $2, when any
+# request failed.
+bench_ops() {
+  grep -q '^errors 0 ' "$1" || { echo "errors from $2:" >&2; cat "$1" >&2; return 1; }
+  sed -n 's/^requests .*: \([0-9,]*\) ops\/s/\1/p' "$1" | tr -d ,
+}
+
+# GET ops/s, 100-byte values over 100 000 keys, $4 connections at pipeline $5, for $6 seconds after a 3 s warm-up,
+# with the bench of jar $1 speaking protocol $2 to port $3; output kept in $7. Fails when any request failed.
+get_rate() {
+  java -jar "$1" bench --protocol "$2" --port "$3" --ops get --connections "$4" --pipeline "$5" --value-size 100 \
+    --keys 100000 --duration "${6}s" --warmup 3s > "$7"
+  bench_ops "$7" "port $3"
+}
+
+# SET at 50 connections and pipeline 1, 100-byte values over 100 000 keys, with the bench of jar $2 speaking protocol
+# $3 to port $4, for $7 seconds after $6 of warm-up (output in $8). Prints "$1: <ops> writes/s ..., <us> us of server
+# CPU each", the CPU being that process $5 used over the measured part. Fails when any request failed.
+set_50x1_with_cpu() {
+  java -jar "$2" bench --protocol "$3" --port "$4" --ops set --connections 50 --pipeline 1 --value-size 100 \
+    --keys 100000 --duration "${7}s" --warmup "${6}s" > "$8" &
+  local bench=$!
+  sleep "$6"; local c0; c0=$(cpu_ticks "$5")
+  wait $bench; local c1; c1=$(cpu_ticks "$5")
+  local ops; ops=$(bench_ops "$8" "$1")
+  echo "$1: $(python3 -c "print(f'{$ops:,}')") writes/s over $7 s after $6 s of warm-up," \
+    "$(( (c1 - c0) * 10000 / (ops * $7) )) us of server CPU each"
+}

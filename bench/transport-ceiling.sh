@@ -38,10 +38,7 @@ PIDS+=($!)
 trap 'kill "${PIDS[@]}" 2> /dev/null || true; wait "${PIDS[@]}" 2> /dev/null || true; rm -rf "$D"' EXIT
 for s in "${SYSTEMS[@]}"; do wait_port "${PORT[$s]}"; load_keys $JAR "${PORT[$s]}" "${PROTO[$s]}"; done
 rate() { # system connections pipeline -> ops/s
-  java -jar $JAR bench --protocol "${PROTO[$1]}" --port "${PORT[$1]}" --ops get --connections "$2" --pipeline "$3" \
-    --value-size 100 --keys 100000 --duration "${RUN}s" --warmup 3s > "$D/bench.txt"
-  grep -q '^errors 0 ' "$D/bench.txt" || { echo "errors from $1:" >&2; cat "$D/bench.txt" >&2; exit 1; }
-  sed -n 's/^requests .*: \([0-9,]*\) ops\/s/\1/p' "$D/bench.txt" | tr -d ,
+  get_rate $JAR "${PROTO[$1]}" "${PORT[$1]}" "$2" "$3" "$RUN" "$D/bench.txt"
 }
 declare -A RATES
 for round in $(seq 1 "$ROUNDS"); do
