@@ -49,28 +49,29 @@ public final class H2ClassMend {
   }
 
   private static Outcome define(String className, UnaryOperator<byte[]> patch) {
-    ClassLoader loader = H2ClassMend.class.getClassLoader();
-    byte[] original;
-    try (InputStream in = loader.getResourceAsStream(className.replace('.', '/') + ".class")) {
-      if (in == null) {
-        return Outcome.OTHER_VERSION;
-      }
-      original = in.readAllBytes();
-    } catch (IOException e) {
-      throw new IllegalStateException("reading H2's " + className, e);
-    }
-    byte[] patched = patch.apply(original);
+    byte[] original = classFile(className);
+    byte[] patched = original == null ? null : patch.apply(original);
     if (patched == null) {
       return Outcome.OTHER_VERSION;
     }
     try {
-      Class<?> anchor = Class.forName(ANCHOR_CLASS, false, loader);
+      Class<?> anchor = Class.forName(ANCHOR_CLASS, false, H2ClassMend.class.getClassLoader());
       MethodHandles.privateLookupIn(anchor, MethodHandles.lookup()).defineClass(patched);
       return Outcome.APPLIED;
     } catch (LinkageError alreadyLoaded) {
       return Outcome.TOO_LATE;
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("defining the mended " + className, e);
+    }
+  }
+
+  /** The class file of H2's class {@code className} as its jar holds it, or null when there is none. */
+  static byte[] classFile(String className) {
+    try (InputStream in = H2ClassMend.class.getClassLoader()
+        .getResourceAsStream(className.replace('.', '/') + ".class")) {
+      return in == null ? null : in.readAllBytes();
+    } catch (IOException e) {
+      throw new IllegalStateException("reading H2's " + className, e);
     }
   }
 

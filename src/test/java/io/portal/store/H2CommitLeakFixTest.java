@@ -6,14 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -30,11 +26,7 @@ class H2CommitLeakFixTest {
 
   @Test
   void onlyThreeBytesOfH2sClassChangeAndOnlyForTheVersionItWasWrittenFor() throws Exception {
-    byte[] original;
-    try (InputStream in = getClass().getClassLoader()
-        .getResourceAsStream(H2CommitLeakFix.CLASS_NAME.replace('.', '/') + ".class")) {
-      original = in.readAllBytes();
-    }
+    byte[] original = H2ClassMend.classFile(H2CommitLeakFix.CLASS_NAME);
     byte[] patched = H2CommitLeakFix.patch(original);
     assertNotNull(patched, "the H2 in the pom is the version the mend was written for");
     assertEquals(original.length, patched.length);
@@ -74,15 +66,7 @@ class H2CommitLeakFixTest {
 
   /** Runs {@link H2LeakProbe} in a new JVM and returns what it counted. */
   private static Map<String, Long> probe(String mode, Path file) throws Exception {
-    String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process process = new ProcessBuilder(List.of(java.toString(), "-cp", classPath,
-        H2LeakProbe.class.getName(), mode, file.toString(), "30000"))
-        .redirectErrorStream(true)
-        .start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(process.waitFor(60, TimeUnit.SECONDS), "probe finished");
-    assertEquals(0, process.exitValue(), output);
+    String output = FreshJvm.run(H2LeakProbe.class, mode, file.toString(), "30000");
     Matcher result = RESULT.matcher(output);
     assertTrue(result.find(), output);
     assertEquals(mode.equals("mend") ? "APPLIED" : "off", result.group(1), output);

@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,11 +16,7 @@ class H2LeftoverCommitFixTest {
 
   @Test
   void theMendChangesOnlyTheActiveCheckOfCommit() throws Exception {
-    byte[] original;
-    try (InputStream in = H2LeftoverCommitFixTest.class.getClassLoader()
-        .getResourceAsStream(H2LeftoverCommitFix.CLASS_NAME.replace('.', '/') + ".class")) {
-      original = in.readAllBytes();
-    }
+    byte[] original = H2ClassMend.classFile(H2LeftoverCommitFix.CLASS_NAME);
     byte[] patched = H2LeftoverCommitFix.patch(original);
     assertNotNull(patched, "the class of H2 2.5.252 is recognised");
     int changed = 0;
@@ -46,9 +39,9 @@ class H2LeftoverCommitFixTest {
    */
   @Test
   void aCommitCutShortByKillIsFinishedOnOpen(@TempDir Path dir) throws Exception {
-    String plain = probe("plain", copyOfTheKilledFile(dir, "plain"));
+    String plain = FreshJvm.run(H2LeftoverCommitProbe.class, "plain", copyOfTheKilledFile(dir, "plain").toString());
     assertTrue(plain.contains("mend=off rows=477 seq=75 insert=failed: Timeout trying to lock table"), plain);
-    String mended = probe("mend", copyOfTheKilledFile(dir, "mend"));
+    String mended = FreshJvm.run(H2LeftoverCommitProbe.class, "mend", copyOfTheKilledFile(dir, "mend").toString());
     assertTrue(mended.contains("mend=APPLIED rows=487 seq=76 insert=ok"), mended);
   }
 
@@ -58,19 +51,5 @@ class H2LeftoverCommitFixTest {
       Files.copy(in, dir.resolve(name + ".mv.db"));
     }
     return dir.resolve(name);
-  }
-
-  /** Runs {@link H2LeftoverCommitProbe} in a new JVM and returns what it printed. */
-  private static String probe(String mode, Path file) throws Exception {
-    String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process process = new ProcessBuilder(List.of(java.toString(), "-cp", classPath,
-        H2LeftoverCommitProbe.class.getName(), mode, file.toString()))
-        .redirectErrorStream(true)
-        .start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(process.waitFor(60, TimeUnit.SECONDS), "probe finished");
-    assertEquals(0, process.exitValue(), output);
-    return output;
   }
 }
