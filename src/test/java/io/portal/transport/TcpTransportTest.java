@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -128,9 +129,12 @@ class TcpTransportTest {
     }
   }
 
-  /** Every element waits 1 ms: slower than the client writes, so reading is suspended again and again. */
+  /**
+   * Every element waits 1 ms (on the actor system's scheduler): slower than the client writes, so reading is
+   * suspended again and again.
+   */
   private static CompletionStage<ByteString> slowly(ByteString data) {
-    return CompletableFuture.supplyAsync(() -> data, CompletableFuture.delayedExecutor(1, TimeUnit.MILLISECONDS));
+    return Patterns.after(Duration.ofMillis(1), testKit.system(), () -> CompletableFuture.completedFuture(data));
   }
 
   @Test
