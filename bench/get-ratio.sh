@@ -15,17 +15,15 @@ ROUNDS=${1:-5}; RUN=${2:-10}
 . bench/lib.sh
 D=$(mktemp -d)
 P=$(free_port); R=$(free_port)
-java -Dportal.store.mode=memory -Dportal.store.data-dir="$D" -Dportal.server.port="$P" \
-  -Dportal.management.enabled=false -jar $JAR > "$D/portal.log" 2>&1 &
-PORTAL=$!
+start_portal $JAR memory "$D" "$P"
+PORTAL=$SERVER
 redis-server --port "$R" --bind 127.0.0.1 --save "" --appendonly no --dir "$D" > "$D/redis.log" 2>&1 &
 REDIS=$!
 trap 'kill $PORTAL $REDIS 2> /dev/null || true; wait $PORTAL $REDIS 2> /dev/null || true; rm -rf "$D"' EXIT
 wait_port "$P"; wait_port "$R"
 load_keys $JAR "$P" portal; load_keys $JAR "$R" resp
-rate() { # protocol port connections pipeline -> ops/s
-  java -jar $JAR bench --protocol "$1" --port "$2" --ops get --connections "$3" --pipeline "$4" --value-size 100 \
-    --keys 100000 --duration "${RUN}s" --warmup 3s | sed -n 's/^requests .*: \([0-9,]*\) ops\/s/\1/p' | tr -d ,
+rate() { # protocol port connections pipeline -> ops/s; stops the script when a request failed
+  get_rate $JAR "$1" "$2" "$3" "$4" "$RUN" "$D/last-$1.txt"
 }
 declare -A RATIOS
 for round in $(seq 1 "$ROUNDS"); do

@@ -99,9 +99,14 @@ public final class Bench implements Callable<Integer> {
   private final java.util.concurrent.atomic.AtomicLong nextKey = new java.util.concurrent.atomic.AtomicLong();
   private volatile boolean measuring;
 
-  /** Runs the tool; returns the exit status (0 ok, 2 bad arguments or no server). */
+  /** Runs the tool; returns the exit status (0 ok, 2 bad arguments or no server). Output goes to stdout/stderr. */
   public static int run(String... args) {
-    return new CommandLine(new Bench()).execute(args);
+    return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+  }
+
+  /** Runs the tool writing to the given streams; tests use this. */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
+    return new CommandLine(new Bench()).setOut(out).setErr(err).execute(args);
   }
 
   @Override

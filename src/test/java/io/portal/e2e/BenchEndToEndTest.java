@@ -1,0 +1,57 @@
+package io.portal.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.portal.bench.BenchRun;
+import io.portal.client.Entry;
+import io.portal.client.PortalClient;
+import java.util.Map;
+import java.util.Set;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The load generator against a real server through the project's own client: what it wrote, and its errors. */
+@Timeout(60) // a run with --requests waits for them all
+class BenchEndToEndTest {
+  @Test
+  void everyKeyWrittenAndEveryWriteCounted() {
+    try (TestServer server = new TestServer("")) {
+      BenchRun run = BenchRun.of("--port", String.valueOf(server.port()), "--ops", "set", "--sequential",
+          "--keys", "200", "--requests", "1000", "--connections", "4", "--pipeline", "8", "--value-size", "64",
+          "--warmup", "0s");
+      assertEquals(0, run.status(), run.err());
+      assertEquals(Map.of(), run.errors());
+      long measured = (long) run.number("requests");
+      assertTrue(measured >= 1000, run.json());
+      long versions = 0;
+      try (PortalClient client = PortalClient.connect("127.0.0.1", server.port())) {
+        for (int i = 0; i < 200; i++) {
+          Optional<Entry> entry = client.get(String.format("key:%010d", i));
+          assertTrue(entry.isPresent(), "key " + i);
+          assertEquals(64, entry.get().value().size(), "key " + i);
+          versions += entry.get().version();
+        }
+      }
+      // each SET adds one to its key's version: the server applied at least what the generator counted, and at
+      // most that plus what completed just before measuring began or after it ended (4 x 8 in flight), with slack
+      // for a thread descheduled at either moment
+      assertTrue(versions >= measured, versions + " versions for " + measured + " measured");
+      assertTrue(versions <= measured + 2 * 4 * 8 + 300, versions + " versions for " + measured + " measured");
+    }
+  }
+
+  @Test
+  void refusedRequestsAreCountedUnderTheServersCode() {
+    try (TestServer server = new TestServer("portal.protocol.max-key-bytes = 8")) {
+      BenchRun run = BenchRun.of("--port", String.valueOf(server.port()), "--ops", "get", "--connections", "2",
+          "--duration", "1s", "--warmup", "0s");
+      assertEquals(0, run.status(), run.err());
+      assertEquals(0, run.number("requests"), run.json());
+      Map<String, Long> errors = run.errors();
+      assertEquals(Set.of("INVALID_ARGUMENT"), errors.keySet(), run.json());
+      assertTrue(errors.get("INVALID_ARGUMENT") > 0, run.json());
+    }
+  }
+}
