@@ -45,14 +45,16 @@ ROWS=("set 50 1" "set 50 16" "get 50 1" "get 50 16" "get 1 1")
 P=$(free_port); D=$(mktemp -d); DIRS+=("$D")
 java -Dportal.store.mode=memory -Dportal.store.data-dir="$D" -Dportal.server.port=$P -Dportal.management.enabled=false \
   -jar $JAR > "$OUT/portal-memory.log" 2>&1 & PIDS+=($!); wait_port $P
-for r in "${ROWS[@]}"; do set -- $r; [ "$1" = get ] && [ ! -f "$OUT/.pm" ] && load_keys $BENCH_JAR $P portal && touch "$OUT/.pm"
+for r in "${ROWS[@]}"; do set -- $r
+  if [ "$1" = get ] && [ ! -f "$OUT/.pm" ]; then load_keys $BENCH_JAR $P portal; touch "$OUT/.pm"; fi
   bench portal-memory portal $P $1 $2 $3; done
 kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2> /dev/null || true
 
 R=$(free_port); D=$(mktemp -d); DIRS+=("$D")
 redis-server --port $R --bind 127.0.0.1 --save "" --appendonly no --dir "$D" > "$OUT/redis.log" 2>&1 & PIDS+=($!)
 wait_port $R
-for r in "${ROWS[@]}"; do set -- $r; [ "$1" = get ] && [ ! -f "$OUT/.rm" ] && load_keys $BENCH_JAR $R resp && touch "$OUT/.rm"
+for r in "${ROWS[@]}"; do set -- $r
+  if [ "$1" = get ] && [ ! -f "$OUT/.rm" ]; then load_keys $BENCH_JAR $R resp; touch "$OUT/.rm"; fi
   bench redis-nopersist resp $R $1 $2 $3; done
 kill "${PIDS[-1]}"
 

@@ -7,10 +7,15 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 wait_port() { for _ in $(seq 1 300); do (echo > "/dev/tcp/127.0.0.1/$1") 2> /dev/null && return 0; sleep 0.2; done; return 1; }
 
 # Writes the 100 000 keys (100-byte values) that the runs read and overwrite, with the bench of jar $1, to port $2,
-# speaking protocol $3 (default portal).
+# speaking protocol $3 (default portal). Fails, printing the bench's output, when a write failed or the load took
+# over 10 minutes (a run with --requests waits for every one, so a server that stops answering would hold it).
 load_keys() {
-  java -jar "$1" bench --protocol "${3:-portal}" --port "$2" --ops set --keys 100000 --requests 100000 --sequential \
-    --pipeline 32 --warmup 0s > /dev/null
+  local out; out=$(mktemp)
+  if ! timeout 600 java -jar "$1" bench --protocol "${3:-portal}" --port "$2" --ops set --keys 100000 \
+      --requests 100000 --sequential --pipeline 32 --warmup 0s > "$out" || ! bench_ops "$out" "loading keys" > /dev/null; then
+    echo "loading keys into port $2 failed:" >&2; cat "$out" >&2; rm -f "$out"; return 1
+  fi
+  rm -f "$out"
 }
 
 # Starts a Portal server from jar $1 in store mode $2 with data folder $3 on loopback port $4, any further arguments

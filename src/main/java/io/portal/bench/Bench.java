@@ -71,7 +71,8 @@ public final class Bench implements Callable<Integer> {
   String duration;
 
   @Option(names = "--requests", defaultValue = "0",
-      description = "stop after this many measured requests instead of --duration (0: use --duration)")
+      description = "stop after this many measured requests, answered or failed, instead of --duration "
+          + "(0: use --duration)")
   long requests;
 
   @Option(names = "--warmup", defaultValue = "2s", description = "unmeasured run first (default: ${DEFAULT-VALUE})")
@@ -171,7 +172,10 @@ public final class Bench implements Callable<Integer> {
       Thread.sleep(requests > 0 ? 100 : Math.min(1000, Math.max(1, measured.toMillis())));
       long now = System.nanoTime();
       long count = completed.sum();
-      if (now - lastTick >= 1_000_000_000L || requests > 0 && count >= requests
+      // --requests counts failed requests too (as redis-benchmark's -n does), so a server that refuses them all
+      // still ends the run
+      boolean allSent = requests > 0 && count + errorCount() >= requests;
+      if (now - lastTick >= 1_000_000_000L || allSent
           || requests == 0 && now - start >= measured.toNanos()) {
         out.printf("  %5.1fs  %,10.0f ops/s  errors %d%n", (now - start) / 1e9,
             (count - lastCount) * 1e9 / (now - lastTick), errorCount());
@@ -179,7 +183,7 @@ public final class Bench implements Callable<Integer> {
         lastCount = count;
         lastTick = now;
       }
-      if (requests > 0 ? count >= requests : now - start >= measured.toNanos()) {
+      if (requests > 0 ? allSent : now - start >= measured.toNanos()) {
         break;
       }
     }

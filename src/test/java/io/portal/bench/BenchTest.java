@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Timeout;
  * The load generator end to end through its RESP target, against {@link FakeRedis}, which counts from the server
  * side what the generator sent: commands, keys, values, connections, requests in flight.
  */
-@Timeout(60) // a run with --requests waits for them all: a generator that stops sending would wait for ever
+@Timeout(60) // a run with --requests waits for them all: a generator that stopped sending would wait for ever
 class BenchTest {
   private static String[] resp(FakeRedis redis, String... args) {
     String[] full = new String[args.length + 6];
@@ -124,6 +124,12 @@ class BenchTest {
       assertTrue(internal > 0 && internal <= redis.sets.sum(), internal + " of " + redis.sets.sum());
       assertTrue(run.out().contains("errors " + internal + " {INTERNAL=" + internal + "}"), run.out());
       assertTrue(run.progressLines() >= 3 && run.progressLines() <= 4, run.out());
+
+      // --requests counts the failed ones too, so a run against a server that refuses everything still ends
+      BenchRun counted = BenchRun.of(resp(redis, "--ops", "set", "--connections", "2", "--requests", "50"));
+      assertEquals(0, counted.status(), counted.err());
+      assertEquals(0, counted.number("requests"), counted.json());
+      assertTrue(counted.errors().get("INTERNAL") >= 50, counted.json());
     }
   }
 
