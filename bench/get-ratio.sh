@@ -38,5 +38,5 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 for row in 50x1 50x16; do
   # shellcheck disable=SC2086
-  echo "GET $row: median ratio $(python3 -c "import statistics, sys; print(statistics.median(map(float, sys.argv[1:])))" ${RATIOS[$row]}) (rounds:${RATIOS[$row]})"
+  echo "GET $row: median ratio $(python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.2f}')" ${RATIOS[$row]}) (rounds:${RATIOS[$row]})"
 done
