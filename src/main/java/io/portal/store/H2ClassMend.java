@@ -5,7 +5,9 @@ import java.io.InputStream;
 import java.lang.invoke.MethodHandles;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 
@@ -34,11 +36,25 @@ public final class H2ClassMend {
   }
 
   /**
-   * Defines H2's class {@code className} as {@code patch} changes it, and logs the outcome: {@code mend} names the
-   * mend, {@code withoutIt} says what a user risks when it is not applied.
+   * The outcome of each mend applied in this JVM, by class name. Static because what it records is: a class can be
+   * defined in H2's class loader once per JVM, so a second server in the same JVM (tests) must get the first
+   * outcome, not a TOO_LATE of its own.
    */
-  static Outcome define(Logger log, String mend, String withoutIt, String className, UnaryOperator<byte[]> patch) {
+  private static final Map<String, Outcome> OUTCOMES = new HashMap<>();
+
+  /**
+   * Defines H2's class {@code className} as {@code patch} changes it, once per JVM, and logs the outcome:
+   * {@code mend} names the mend, {@code withoutIt} says what a user risks when it is not applied. Later calls for
+   * the same class return the first outcome and log nothing.
+   */
+  static synchronized Outcome defineOnce(Logger log, String mend, String withoutIt, String className,
+      UnaryOperator<byte[]> patch) {
+    Outcome known = OUTCOMES.get(className);
+    if (known != null) {
+      return known;
+    }
     Outcome outcome = define(className, patch);
+    OUTCOMES.put(className, outcome);
     switch (outcome) {
       case APPLIED -> log.info("H2 {} mend applied to {}", mend, className);
       case OTHER_VERSION -> log.warn("{} is not the class of H2 2.5.252; its {} mend is not applied ({})", className,

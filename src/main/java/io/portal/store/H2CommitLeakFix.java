@@ -30,18 +30,13 @@ public final class H2CommitLeakFix {
   /** invokevirtual Page.getChildPage(I); nop; nop; nop. */
   private static final byte[] CHILD_ONLY = {(byte) 0xb6, 0x00, 0x1f, 0x00, 0x00, 0x00};
 
-  private static Outcome outcome;
-
   private H2CommitLeakFix() {
   }
 
   /** Applies the mend once per JVM; later calls return the first outcome. Logs what happened. */
-  public static synchronized Outcome apply() {
-    if (outcome == null) {
-      outcome = H2ClassMend.define(LOG, "commit page-leak", "the journal file may grow under sustained writes until "
-          + "the next start compacts it", CLASS_NAME, H2CommitLeakFix::patch);
-    }
-    return outcome;
+  public static Outcome apply() {
+    return H2ClassMend.defineOnce(LOG, "commit page-leak", "the journal file may grow under sustained writes until "
+        + "the next start compacts it", CLASS_NAME, H2CommitLeakFix::patch);
   }
 
   /** The mended class file, or null when {@code classFile} is not the one of H2 2.5.252. */

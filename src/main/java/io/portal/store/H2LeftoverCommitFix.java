@@ -34,18 +34,13 @@ public final class H2LeftoverCommitFix {
   /** iload 6; pop; iconst_1; nop; istore_2. */
   private static final byte[] ALWAYS = {0x15, 0x06, 0x57, 0x04, 0x00, 0x3d};
 
-  private static Outcome outcome;
-
   private H2LeftoverCommitFix() {
   }
 
   /** Applies the mend once per JVM; later calls return the first outcome. Logs what happened. */
-  public static synchronized Outcome apply() {
-    if (outcome == null) {
-      outcome = H2ClassMend.define(LOG, "leftover-commit", "after kill -9 a partition may be unable to write",
-          CLASS_NAME, H2LeftoverCommitFix::patch);
-    }
-    return outcome;
+  public static Outcome apply() {
+    return H2ClassMend.defineOnce(LOG, "leftover-commit", "after kill -9 a partition may be unable to write",
+        CLASS_NAME, H2LeftoverCommitFix::patch);
   }
 
   /** The mended class file, or null when {@code classFile} is not the one of H2 2.5.252. */
