@@ -177,8 +177,9 @@ public final class Bench implements Callable<Integer> {
       boolean allSent = requests > 0 && count + errorCount() >= requests;
       if (now - lastTick >= 1_000_000_000L || allSent
           || requests == 0 && now - start >= measured.toNanos()) {
-        out.printf("  %5.1fs  %,10.0f ops/s  errors %d%n", (now - start) / 1e9,
-            (count - lastCount) * 1e9 / (now - lastTick), errorCount());
+        // the last interval's rate, then the average since measuring began
+        out.printf("  %5.1fs  %,10.0f ops/s  (%,.0f so far)  errors %d%n", (now - start) / 1e9,
+            (count - lastCount) * 1e9 / (now - lastTick), count * 1e9 / (now - start), errorCount());
         out.flush();
         lastCount = count;
         lastTick = now;

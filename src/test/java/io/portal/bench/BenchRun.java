@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 
 /** One run of the load generator in this JVM: its exit status, what it printed and the JSON it wrote. */
 public record BenchRun(int status, String out, String err, String json) {
-  private static final Pattern PROGRESS = Pattern.compile("(?m)^ +\\d+\\.\\ds +[\\d,]+ ops/s  errors \\d+$");
+  private static final Pattern PROGRESS = Pattern.compile("(?m)^ +\\d+\\.\\ds +[\\d,]+ ops/s  \\([\\d,]+ so far\\)  errors \\d+$");
 
   /** Runs {@code bench} with {@code args} plus {@code --json} to a temporary file. */
   public static BenchRun of(String... args) {
@@ -54,6 +54,19 @@ public record BenchRun(int status, String out, String err, String json) {
       byCode.put(entry.group(1), Long.parseLong(entry.group(2)));
     }
     return byCode;
+  }
+
+  /** The average rate since measuring began, as the last progress line gives it. */
+  public double lastSoFar() {
+    Matcher m = Pattern.compile("\\(([\\d,]+) so far\\)").matcher(out);
+    String last = null;
+    while (m.find()) {
+      last = m.group(1);
+    }
+    if (last == null) {
+      throw new AssertionError("no progress line in " + out);
+    }
+    return Double.parseDouble(last.replace(",", ""));
   }
 
   /** The progress lines printed while measuring. */

@@ -107,6 +107,8 @@ class BenchTest {
       assertEquals(0, run.status(), run.err());
       assertTrue(run.number("p50") >= 25.0, run.json());
       assertTrue(run.number("ops_per_sec") <= 40.0, run.json()); // one at a time, each 25 ms late
+      // the progress line's average so far, at the end, is the final rate
+      assertEquals(run.number("ops_per_sec"), run.lastSoFar(), 3.0, run.out());
       assertTrue(run.number("p50") <= run.number("p90") && run.number("p90") <= run.number("p99")
           && run.number("p99") <= run.number("p999") && run.number("p999") <= run.number("max"), run.json());
     }
