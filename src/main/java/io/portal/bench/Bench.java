@@ -172,14 +172,15 @@ public final class Bench implements Callable<Integer> {
       Thread.sleep(requests > 0 ? 100 : Math.min(1000, Math.max(1, measured.toMillis())));
       long now = System.nanoTime();
       long count = completed.sum();
+      long failed = errorCount();
       // --requests counts failed requests too (as redis-benchmark's -n does), so a server that refuses them all
       // still ends the run
-      boolean allSent = requests > 0 && count + errorCount() >= requests;
+      boolean allSent = requests > 0 && count + failed >= requests;
       if (now - lastTick >= 1_000_000_000L || allSent
           || requests == 0 && now - start >= measured.toNanos()) {
         // the last interval's rate, then the average since measuring began
         out.printf("  %5.1fs  %,10.0f ops/s  (%,.0f so far)  errors %d%n", (now - start) / 1e9,
-            (count - lastCount) * 1e9 / (now - lastTick), count * 1e9 / (now - start), errorCount());
+            (count - lastCount) * 1e9 / (now - lastTick), count * 1e9 / (now - start), failed);
         out.flush();
         lastCount = count;
         lastTick = now;
