@@ -9,6 +9,11 @@ import io.portal.protocol.v1.ErrorCode;
  * @param message a human-readable message carrying the offending numbers
  * @param fatal   true when framing is lost: the decoder completes right after emitting this, and the connection must
  *                be closed once the error has been written
+ * @param timedOut true when the frame did not arrive whole within the decoder's frame timeout (always fatal)
  */
-public record FrameError(ErrorCode code, String message, boolean fatal) implements Decoded {
+public record FrameError(ErrorCode code, String message, boolean fatal, boolean timedOut) implements Decoded {
+  /** An error that is not a frame timeout. */
+  public FrameError(ErrorCode code, String message, boolean fatal) {
+    this(code, message, fatal, false);
+  }
 }

@@ -3,16 +3,16 @@ package io.portal.connection;
 import com.google.protobuf.MessageLite;
 import io.portal.codec.Decoded;
 import io.portal.codec.Frame;
+import io.portal.codec.FrameDecoder;
 import io.portal.codec.FrameEncoder;
 import io.portal.codec.FrameError;
 import io.portal.codec.Messages;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -21,6 +21,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.ReceiveBuilder;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.stream.KillSwitch;
 import org.apache.pekko.util.ByteString;
@@ -30,15 +31,24 @@ import org.apache.pekko.util.ByteString;
  * when a connection is accepted; stops when the connection closes, and every piece of per-connection state (the
  * requests in flight, the responses waiting for their turn, the bytes held for the client, the timers) dies with it.
  *
- * <p>Inbound: decoded frames arrive one at a time from an {@code ActorSink} with backpressure; the actor acks each
- * frame while fewer than {@code maxInFlight} requests are unanswered, and otherwise withholds the ack until one is
- * answered, so the stream (and then TCP) stops reading. Requests go to the {@link RequestHandler} at once and may
- * complete in any order; responses are released to the client strictly in request order.
+ * <p>Memory: one {@link ClientMemory.Account} counts every byte held for the client, from the moment its decoder
+ * buffers a request's bytes until the socket takes the response: read-ahead and unfinished frames, requests admitted
+ * and not answered, responses waiting for an older one ({@link ResponseSequencer}), responses queued and in the
+ * stream ({@link OutboundBuffer}). A response is counted the moment it is produced, and the hard limit is checked
+ * right then.
  *
- * <p>Outbound: responses are queued here and handed to the outbound stream one batch at a time (one batch in the
- * stream, the next once it is acked). The bytes held for the client are the queue plus the batch not yet taken.
- * Over {@code outboundHardLimit} the connection is aborted at once; over {@code outboundSoftLimit} continuously for
- * {@code outboundSoftDuration} it is aborted too. A connection that sends nothing for {@code idleTimeout} is closed.
+ * <p>Backpressure before punishment: frames arrive in batches from an {@code ActorSink}; the actor admits them while
+ * fewer than {@code maxInFlight} requests are unanswered and the account, plus what the requests still unanswered
+ * are expected to produce, stays under the soft limit (or the server's pause level, see {@link ClientMemory}). It acks
+ * a batch (asks for the next) only once every frame of it is admitted and the account allows reading, so a client
+ * that pipelines faster than it reads is slowed by TCP, not reset. It is reset when the account passes the hard
+ * limit, when the account stays over the soft limit for {@code outboundSoftDuration} without the client taking a
+ * byte, or when the server closes the largest consumers because all clients together exceed the budget.
+ *
+ * <p>Lifecycle, one behavior each: <em>open</em> (reading and answering); <em>draining</em> (the client finished
+ * sending, a fatal framing error, idle, or shutdown: nothing more is read, what is in flight is answered and
+ * written); <em>closing</em> (everything was written and the outbound stream told to finish; waiting for both
+ * streams to end, or the close timeout to reset the socket).
  */
 public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Command> {
 
@@ -87,7 +97,11 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     INSTANCE
   }
 
-  private record Responded(long seq, MessageLite response) implements Command {
+  /** All clients together hold {@code totalBytes}, over {@code budgetBytes}, and this connection is among the largest. */
+  record Evict(long totalBytes, long budgetBytes) implements Command {
+  }
+
+  private record Responded(long seq, MessageLite response, long requestBytes) implements Command {
   }
 
   private enum IdleCheck implements Command {
@@ -102,51 +116,65 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     INSTANCE
   }
 
+  /** The server's pause level held this connection back; look again. */
+  private enum ResumeCheck implements Command {
+    INSTANCE
+  }
+
+  private static final Duration RESUME_CHECK = Duration.ofMillis(20);
+
+  /** Which behavior is current; the handlers all behaviors share consult it. */
+  private enum Phase {
+    OPEN, DRAINING, CLOSING
+  }
+
   private final long id;
   private final String remote;
   private final ConnectionSettings settings;
   private final RequestHandler handler;
   private final ConnectionMetrics metrics;
+  private final ClientMemory.Account account;
   private final TimerScheduler<Command> timers;
+  private final LongSupplier nanoClock;
   private final Session session = new Session();
+  private final ResponseSequencer sequencer = new ResponseSequencer();
+  private final OutboundBuffer outbox = new OutboundBuffer();
 
+  /** Frames received but not yet admitted (at most one inbound batch); their bytes are in the account. */
+  private final ArrayDeque<Decoded> waiting = new ArrayDeque<>();
   /** Inbound ack target; set when the inbound stream starts. */
   private ActorRef<StreamAck> inboundAck;
-  /** True when a frame was received and its ack is being held back. */
+  /** True when a batch was received and its ack is being held back. */
   private boolean ackWithheld;
   /** Outbound stream; null until it starts. */
   private ActorRef<Outbound> outbound;
   /** Cuts the inbound side; null until the stream starts. */
   private KillSwitch inboundSwitch;
-
-  /** Sequence number the next request gets. */
-  private long nextSeq;
-  /** Sequence number of the oldest request not yet released to the client; nextSeq - headSeq are in flight. */
-  private long headSeq;
-  /** The latest write whose answer was awaited; none is in flight once headSeq has passed it. */
-  private long lastWriteSeq = -1;
-  /** Frames received but not yet handled because maxInFlight requests were unanswered (at most one batch). */
-  private final ArrayDeque<Decoded> waiting = new ArrayDeque<>();
-  /** Responses that completed before an older one, by sequence number. */
-  private final Map<Long, ByteString> early = new HashMap<>();
-
-  private final ArrayDeque<ByteString> queue = new ArrayDeque<>();
-  private long queuedBytes;
-  /** Size of the batch handed to the outbound stream and not yet acked; 0 when none. */
-  private long unackedBytes;
-  private boolean batchInStream;
-
-  private long lastInboundNanos;
-  private long softSinceNanos;
-  /** Stopped reading: requests in flight are answered, then the outbound stream is finished. */
-  private boolean closing;
-  /** {@link Outbound.Finish} or {@link Outbound.Abort} was sent: nothing more goes to the client. */
-  private boolean finished;
   private boolean inboundDone;
   private boolean outboundDone;
 
+  /** The latest write whose answer was awaited; none is in flight once the sequencer's head has passed it. */
+  private long lastWriteSeq = -1;
+  /** Requests handed to the store and not answered yet. */
+  private int awaiting;
+  /** The response size expected of a request not answered yet: the largest lately, decaying. */
+  private long expectedResponseBytes;
+  /** Set when a response took the account over the hard limit. */
+  private boolean overHardLimit;
+  /** Set when a fatal framing error was admitted: the connection drains. */
+  private boolean framingLost;
+  private Phase phase = Phase.OPEN;
+
+  private long lastInboundNanos;
+  /** Since when the account has been over the soft limit without the client taking a byte; 0 when it is not. */
+  private long softSinceNanos;
+
+  private final Receive<Command> draining;
+  private final Receive<Command> closing;
+
   private ConnectionActor(ActorContext<Command> context, TimerScheduler<Command> timers, long id, String remote,
-      ConnectionSettings settings, RequestHandler handler, ConnectionMetrics metrics) {
+      ConnectionSettings settings, RequestHandler handler, ConnectionMetrics metrics, ClientMemory.Account account,
+      LongSupplier nanoClock) {
     super(context);
     this.timers = timers;
     this.id = id;
@@ -154,7 +182,11 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     this.settings = settings;
     this.handler = handler;
     this.metrics = metrics;
-    this.lastInboundNanos = System.nanoTime();
+    this.account = account;
+    this.nanoClock = nanoClock;
+    this.lastInboundNanos = nanoClock.getAsLong();
+    this.draining = drainingReceive();
+    this.closing = closingReceive();
     if (!settings.idleTimeout().isZero()) {
       timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, settings.idleTimeout());
     }
@@ -163,105 +195,109 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   /**
    * A connection actor; it waits for {@link InboundStarted} and {@link OutboundStarted} from its streams.
    *
-   * @param id     connection id, unique per server, used in logs
-   * @param remote the client's address, for logs
+   * @param id        connection id, unique per server, used in logs
+   * @param remote    the client's address, for logs
+   * @param account   the connection's byte account, shared with its decoder; closed when the actor stops
+   * @param nanoClock time for the idle and soft-limit clocks ({@code System::nanoTime} outside tests)
    */
   public static Behavior<Command> create(long id, String remote, ConnectionSettings settings, RequestHandler handler,
-      ConnectionMetrics metrics) {
+      ConnectionMetrics metrics, ClientMemory.Account account, LongSupplier nanoClock) {
     return Behaviors.setup(context -> Behaviors.withTimers(
-        timers -> new ConnectionActor(context, timers, id, remote, settings, handler, metrics)));
+        timers -> new ConnectionActor(context, timers, id, remote, settings, handler, metrics, account, nanoClock)));
   }
 
-  @Override
-  public Receive<Command> createReceive() {
+  /** Handlers every behavior shares: stream set-up, answers, the socket's progress, limits. */
+  private ReceiveBuilder<Command> common() {
     return newReceiveBuilder()
         .onMessage(InboundStarted.class, this::onInboundStarted)
-        .onMessage(InboundElement.class, this::onInboundElement)
-        .onMessageEquals(InboundCompleted.INSTANCE, this::onInboundCompleted)
         .onMessage(InboundFailed.class, this::onInboundFailed)
         .onMessage(OutboundStarted.class, this::onOutboundStarted)
         .onMessage(InboundSwitch.class, this::onInboundSwitch)
         .onMessageEquals(OutboundAck.INSTANCE, this::onOutboundAck)
         .onMessage(Responded.class, this::onResponded)
-        .onMessageEquals(Drain.INSTANCE, this::onDrain)
-        .onMessageEquals(IdleCheck.INSTANCE, this::onIdleCheck)
+        .onMessage(Evict.class, this::onEvict)
         .onMessageEquals(SoftLimitCheck.INSTANCE, this::onSoftLimitCheck)
         .onMessageEquals(CloseTimedOut.INSTANCE, this::onCloseTimedOut)
+        .onSignal(PostStop.class, this::onPostStop);
+  }
+
+  /** Open: reading and answering. */
+  @Override
+  public Receive<Command> createReceive() {
+    return common()
+        .onMessage(InboundElement.class, this::onInboundElement)
+        .onMessageEquals(InboundCompleted.INSTANCE, this::onInboundCompleted)
+        .onMessageEquals(Drain.INSTANCE, this::onDrain)
+        .onMessageEquals(IdleCheck.INSTANCE, this::onIdleCheck)
+        .onMessageEquals(ResumeCheck.INSTANCE, this::afterChange)
         .onSignal(Terminated.class, this::onOutboundTerminated)
-        .onSignal(PostStop.class, this::onPostStop)
+        .build();
+  }
+
+  /** Draining: nothing more is read; what is in flight is answered and written. */
+  private Receive<Command> drainingReceive() {
+    return common()
+        .onMessage(InboundElement.class, this::discard)
+        .onMessageEquals(InboundCompleted.INSTANCE, () -> {
+          inboundDone = true;
+          return afterChange();
+        })
+        .onMessageEquals(Drain.INSTANCE, () -> this.draining)
+        .onMessageEquals(IdleCheck.INSTANCE, () -> this.draining)
+        .onMessageEquals(ResumeCheck.INSTANCE, () -> this.draining)
+        .onSignal(Terminated.class, this::onOutboundTerminated)
+        .build();
+  }
+
+  /** Closing: all was written and the outbound stream told to finish; waiting for both streams to end. */
+  private Receive<Command> closingReceive() {
+    return common()
+        .onMessage(InboundElement.class, this::discard)
+        .onMessageEquals(InboundCompleted.INSTANCE, () -> {
+          inboundDone = true;
+          return outboundDone ? Behaviors.stopped() : this.closing;
+        })
+        .onMessageEquals(Drain.INSTANCE, () -> this.closing)
+        .onMessageEquals(IdleCheck.INSTANCE, () -> this.closing)
+        .onMessageEquals(ResumeCheck.INSTANCE, () -> this.closing)
+        .onSignal(Terminated.class, signal -> {
+          // after Finish: the transport half-closes; the client's close (or the close timer) ends the inbound side
+          outboundDone = true;
+          return inboundDone ? Behaviors.stopped() : this.closing;
+        })
         .build();
   }
 
   private Behavior<Command> onInboundStarted(InboundStarted started) {
     inboundAck = started.ackTo();
     inboundAck.tell(StreamAck.ACK);
-    return this;
+    return Behaviors.same();
   }
 
   private Behavior<Command> onInboundElement(InboundElement element) {
     inboundAck = element.ackTo();
-    if (closing) {
-      // the connection is on its way out: discard, but keep the stream moving so its end can arrive
-      inboundAck.tell(StreamAck.ACK);
-      return this;
-    }
-    lastInboundNanos = System.nanoTime();
+    lastInboundNanos = nanoClock.getAsLong();
     waiting.addAll(element.elements());
-    ackWithheld = true; // released by afterChange once every frame of the batch is handled and there is room
+    ackWithheld = true; // released by afterChange once every frame of the batch is admitted and reading is allowed
     return afterChange();
   }
 
-  /** Handles waiting frames while fewer than maxInFlight requests are unanswered. */
-  private void admitWaiting() {
-    while (!waiting.isEmpty() && !closing && inFlight() < settings.maxInFlight()) {
-      handle(waiting.pollFirst());
-    }
-    if (closing) {
-      waiting.clear(); // once closing, frames are discarded unread
-    }
-  }
-
-  private void handle(Decoded decoded) {
-    long seq = nextSeq++;
-    metrics.requests.incrementAndGet();
-    if (decoded instanceof FrameError error) {
-      metrics.frameErrors.incrementAndGet();
-      if (error.fatal()) {
-        getContext().getLog().info("connection {} from {}: {} {}", id, remote, error.code(), error.message());
-      } else {
-        getContext().getLog().debug("connection {} from {}: {} {}", id, remote, error.code(), error.message());
-      }
-      respond(seq, ErrorMapper.error(0, error.code(), error.message()));
-      if (error.fatal()) {
-        beginClose();
-      }
-    } else if (decoded instanceof Frame frame) {
-      CompletionStage<MessageLite> response = handler.handle(frame, session, lastWriteSeq < headSeq);
-      CompletableFuture<MessageLite> future = response.toCompletableFuture();
-      if (future.isDone() && !future.isCompletedExceptionally()) {
-        respond(seq, future.join()); // answered without waiting (ping, hello, invalid input): no extra hop
-      } else {
-        if (RequestHandler.isWrite(frame)) {
-          lastWriteSeq = seq;
-        }
-        getContext().pipeToSelf(response, (ok, failure) ->
-            new Responded(seq, ok != null ? ok : ErrorMapper.toError(0, failure)));
-      }
-    }
+  /** Once not open, frames are dropped unread, but the stream must keep moving for its end to arrive. */
+  private Behavior<Command> discard(InboundElement element) {
+    element.elements().forEach(decoded -> account.add(-weight(decoded)));
+    element.ackTo().tell(StreamAck.ACK);
+    return Behaviors.same();
   }
 
   private Behavior<Command> onResponded(Responded responded) {
-    respond(responded.seq(), responded.response());
+    awaiting--;
+    respond(responded.seq(), responded.response(), responded.requestBytes());
     return afterChange();
   }
 
   private Behavior<Command> onInboundCompleted() {
     inboundDone = true;
-    if (finished && outboundDone) {
-      return Behaviors.stopped();
-    }
-    beginClose();
-    return afterChange();
+    return beginDrain();
   }
 
   private Behavior<Command> onInboundFailed(InboundFailed failed) {
@@ -277,172 +313,291 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   private Behavior<Command> onInboundSwitch(InboundSwitch inbound) {
     inboundSwitch = inbound.killSwitch();
-    return this;
+    return Behaviors.same();
   }
 
   private Behavior<Command> onOutboundAck() {
-    batchInStream = false;
-    unackedBytes = 0;
+    long taken = outbox.taken();
+    account.add(-taken);
+    if (taken > 0 && softSinceNanos != 0) {
+      restartSoftClock(); // the client reads: only a client that stops reading for the whole duration is cut off
+    }
     return afterChange();
   }
 
   private Behavior<Command> onDrain() {
-    beginClose();
-    return afterChange();
+    return beginDrain();
   }
 
   private Behavior<Command> onIdleCheck() {
-    long idleNanos = System.nanoTime() - lastInboundNanos;
+    long idleNanos = nanoClock.getAsLong() - lastInboundNanos;
     long limitNanos = settings.idleTimeout().toNanos();
     if (idleNanos < limitNanos) {
       timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, Duration.ofNanos(limitNanos - idleNanos));
-      return this;
-    }
-    if (closing) {
-      return this;
+      return Behaviors.same();
     }
     metrics.closedIdle.incrementAndGet();
     getContext().getLog().info("connection {} from {}: closed after {} ms without a request", id, remote,
         idleNanos / 1_000_000);
-    beginClose();
-    return afterChange();
+    return beginDrain();
   }
 
   private Behavior<Command> onSoftLimitCheck() {
-    long held = heldBytes();
-    if (softSinceNanos != 0 && held > settings.outboundSoftLimit()) {
-      metrics.closedOutboundSoft.incrementAndGet();
-      long overMillis = (System.nanoTime() - softSinceNanos) / 1_000_000;
-      getContext().getLog().warn("connection {} from {}: closed: {} bytes held for the client exceeded the soft "
-              + "limit {} for {} ms (limit {} ms)", id, remote, held, settings.outboundSoftLimit(), overMillis,
-          settings.outboundSoftDuration().toMillis());
-      return abort("outbound soft limit exceeded for too long");
+    long held = account.held();
+    if (!stalled()) {
+      softSinceNanos = 0; // it got going again meanwhile: the next stall starts a new clock
+      return Behaviors.same();
     }
-    return this;
+    long overNanos = nanoClock.getAsLong() - softSinceNanos;
+    long limitNanos = settings.outboundSoftDuration().toNanos();
+    if (overNanos < limitNanos) {
+      timers.startSingleTimer(SoftLimitCheck.INSTANCE, SoftLimitCheck.INSTANCE,
+          Duration.ofNanos(limitNanos - overNanos));
+      return Behaviors.same();
+    }
+    metrics.closedOutboundSoft.incrementAndGet();
+    getContext().getLog().warn("connection {} from {}: closed: the client took none of the {} bytes held for it for "
+            + "{} ms (limit {} ms) while they were over the soft limit {} or the server over its pause level", id,
+        remote, held, overNanos / 1_000_000, settings.outboundSoftDuration().toMillis(), settings.outboundSoftLimit());
+    return abort("outbound soft limit exceeded for too long");
+  }
+
+  private Behavior<Command> onEvict(Evict evict) {
+    metrics.closedOverBudget.incrementAndGet();
+    getContext().getLog().warn("connection {} from {}: closed: it holds {} bytes, among the most of any connection, "
+            + "while all clients hold {} bytes, over the budget {} (portal.memory.clients-budget)", id, remote,
+        account.held(), evict.totalBytes(), evict.budgetBytes());
+    return abort("server memory budget for clients exceeded");
   }
 
   private Behavior<Command> onCloseTimedOut() {
     getContext().getLog().info("connection {} from {}: graceful close timed out after {} ms with {} bytes unsent",
-        id, remote, settings.closeTimeout().toMillis(), heldBytes());
+        id, remote, settings.closeTimeout().toMillis(), outbox.held());
     return abort("graceful close timed out");
   }
 
   private Behavior<Command> onOutboundTerminated(Terminated terminated) {
+    // before Finish: the socket failed under the outbound stream, nothing more can be written
     outboundDone = true;
-    if (!finished) {
-      // the socket failed under the outbound stream: nothing more can be written
-      return abort("outbound stream stopped");
-    }
-    // after Finish: the transport half-closes; the client's close (or the close timer) ends the inbound side
-    return inboundDone ? Behaviors.stopped() : this;
+    return abort("outbound stream stopped");
   }
 
   private Behavior<Command> onPostStop(PostStop signal) {
-    if (!finished) {
-      abortStreams("connection actor stopped");
+    abortStreams("connection actor stopped");
+    account.close();
+    return Behaviors.same();
+  }
+
+  /** Admits waiting frames while the in-flight limit and the byte account allow. Returns false on the hard limit. */
+  private boolean admitWaiting() {
+    while (!waiting.isEmpty() && mayAdmit() && storeTakes(waiting.peekFirst())) {
+      handle(waiting.pollFirst());
+      if (overHardLimit) {
+        return false;
+      }
     }
-    return this;
+    return true;
   }
 
-  private long inFlight() {
-    return nextSeq - headSeq;
+  /**
+   * True unless {@code next} is a write and the store's write budget is spent: the write then waits here (and the
+   * connection stops reading) until the store has room, looked at again shortly.
+   */
+  private boolean storeTakes(Decoded next) {
+    if (!(next instanceof Frame frame) || !RequestHandler.isWrite(frame) || handler.acceptingWrite(frame)) {
+      return true;
+    }
+    if (!timers.isTimerActive(ResumeCheck.INSTANCE)) {
+      timers.startSingleTimer(ResumeCheck.INSTANCE, ResumeCheck.INSTANCE, RESUME_CHECK);
+    }
+    return false;
   }
 
-  private long heldBytes() {
-    return queuedBytes + unackedBytes;
+  /**
+   * True while another request may start: fewer than maxInFlight unanswered and the account, with what the unanswered
+   * requests are expected to add, under the pause threshold. With nothing in flight and nothing to write one is
+   * always admitted, so a lone request larger than the threshold cannot stall the connection.
+   */
+  private boolean mayAdmit() {
+    if (framingLost || sequencer.unreleased() >= settings.maxInFlight()) {
+      return false;
+    }
+    if (sequencer.unreleased() == 0 && outbox.isIdle()) {
+      return true;
+    }
+    return account.mayTake(awaiting * expectedResponseBytes);
   }
 
-  /** Records the response of request {@code seq}; releases it and any that waited for it, in order. */
-  private void respond(long seq, MessageLite response) {
+  private void handle(Decoded decoded) {
+    long seq = sequencer.register();
+    long requestBytes = weight(decoded);
+    metrics.requests.incrementAndGet();
+    if (decoded instanceof FrameError error) {
+      metrics.frameErrors.incrementAndGet();
+      if (error.timedOut()) {
+        metrics.closedFrameTimeout.incrementAndGet();
+      }
+      if (error.fatal()) {
+        getContext().getLog().info("connection {} from {}: {} {}", id, remote, error.code(), error.message());
+      } else {
+        getContext().getLog().debug("connection {} from {}: {} {}", id, remote, error.code(), error.message());
+      }
+      respond(seq, ErrorMapper.error(0, error.code(), error.message()), requestBytes);
+      if (error.fatal()) {
+        framingLost = true; // nothing after this frame is read: afterChange begins the drain
+      }
+    } else if (decoded instanceof Frame frame) {
+      CompletionStage<MessageLite> response = handler.handle(frame, session, lastWriteSeq < sequencer.head());
+      CompletableFuture<MessageLite> future = response.toCompletableFuture();
+      if (future.isDone() && !future.isCompletedExceptionally()) {
+        respond(seq, future.join(), requestBytes); // answered without waiting (local read, ping): no extra hop
+      } else {
+        if (RequestHandler.isWrite(frame)) {
+          lastWriteSeq = seq;
+        }
+        awaiting++;
+        getContext().pipeToSelf(response, (ok, failure) ->
+            new Responded(seq, ok != null ? ok : ErrorMapper.toError(0, failure), requestBytes));
+      }
+    }
+  }
+
+  /** The bytes a decoded element brought into the account. */
+  private static long weight(Decoded decoded) {
+    return decoded instanceof Frame frame ? FrameDecoder.HEADER_BYTES + frame.payload().size() : 0;
+  }
+
+  /**
+   * Counts the response of request {@code seq} in the account (its request's bytes leave it) and releases it, and
+   * any that waited for it, to the outbound buffer in order.
+   */
+  private void respond(long seq, MessageLite response, long requestBytes) {
     ByteString bytes = FrameEncoder.encode(Messages.typeOf(response), response);
-    if (seq != headSeq) {
-      early.put(seq, bytes);
-      return;
-    }
-    enqueue(bytes);
-    headSeq++;
-    ByteString next;
-    while (!early.isEmpty() && (next = early.remove(headSeq)) != null) {
-      enqueue(next);
-      headSeq++;
+    account.add(bytes.size() - requestBytes);
+    expectedResponseBytes = Math.max(bytes.size(), expectedResponseBytes - (expectedResponseBytes >> 3));
+    sequencer.complete(seq, bytes, outbox::add);
+    if (account.held() > settings.outboundHardLimit()) {
+      overHardLimit = true;
     }
   }
 
-  private void enqueue(ByteString bytes) {
-    queue.addLast(bytes);
-    queuedBytes += bytes.size();
-  }
-
-  private void beginClose() {
-    if (!closing) {
-      closing = true;
-      timers.cancel(IdleCheck.INSTANCE);
-      timers.startSingleTimer(CloseTimedOut.INSTANCE, CloseTimedOut.INSTANCE, settings.closeTimeout());
+  /** Stops reading: what is in flight is answered and written, then the connection closes. */
+  private Behavior<Command> beginDrain() {
+    phase = Phase.DRAINING;
+    timers.cancel(IdleCheck.INSTANCE);
+    timers.cancel(ResumeCheck.INSTANCE);
+    timers.startSingleTimer(CloseTimedOut.INSTANCE, CloseTimedOut.INSTANCE, settings.closeTimeout());
+    waiting.forEach(rest -> account.add(-weight(rest)));
+    waiting.clear();
+    if (ackWithheld && inboundAck != null) {
+      ackWithheld = false;
+      inboundAck.tell(StreamAck.ACK); // keep the stream moving so that its end arrives
     }
+    return afterChange();
   }
 
-  /** Applies the outbound limits, writes what can be written, resumes reading, finishes a close. */
+  /**
+   * After anything changed: admits what may be admitted, applies the limits, writes what can be written, reads on
+   * if allowed, and finishes a drain. Returns the behavior of the phase it leaves the connection in.
+   */
   private Behavior<Command> afterChange() {
-    admitWaiting();
-    long held = heldBytes();
-    if (held > settings.outboundHardLimit()) {
+    boolean withinHardLimit = phase != Phase.OPEN || admitWaiting();
+    if (!withinHardLimit || overHardLimit) {
       metrics.closedOutboundHard.incrementAndGet();
       getContext().getLog().warn("connection {} from {}: closed: {} bytes held for the client exceed the hard "
-          + "limit {}", id, remote, held, settings.outboundHardLimit());
+          + "limit {}", id, remote, account.held(), settings.outboundHardLimit());
       return abort("outbound hard limit exceeded");
     }
-    if (held > settings.outboundSoftLimit()) {
+    if (phase == Phase.OPEN && framingLost) {
+      return beginDrain();
+    }
+    watchSoftLimit();
+    writeBatch();
+    switch (phase) {
+      case OPEN:
+        readOnIfAllowed();
+        return this;
+      case DRAINING:
+        if (sequencer.unreleased() == 0 && outbox.isIdle() && outbound != null) {
+          outbound.tell(new Outbound.Finish());
+          phase = Phase.CLOSING;
+          return closing; // until the outbound stream stops (Terminated), or the close timer aborts
+        }
+        return draining;
+      default:
+        return closing;
+    }
+  }
+
+  /** Acks the inbound batch once all of it is admitted and the account allows reading more. */
+  private void readOnIfAllowed() {
+    if (!ackWithheld || !waiting.isEmpty() || inboundAck == null
+        || sequencer.unreleased() >= settings.maxInFlight()) {
+      return;
+    }
+    if (account.mayRead() || sequencer.unreleased() == 0 && outbox.isIdle()) {
+      ackWithheld = false;
+      inboundAck.tell(StreamAck.ACK);
+    } else if (account.pausedByServer() && !timers.isTimerActive(ResumeCheck.INSTANCE)) {
+      timers.startSingleTimer(ResumeCheck.INSTANCE, ResumeCheck.INSTANCE, RESUME_CHECK);
+    }
+  }
+
+  /**
+   * True when the connection cannot go on until the client reads: over its soft limit, or held back by the server's
+   * pause level with responses waiting for the client.
+   */
+  private boolean stalled() {
+    return account.held() > settings.outboundSoftLimit() || account.pausedByServer() && !outbox.isIdle();
+  }
+
+  private void watchSoftLimit() {
+    if (stalled()) {
       if (softSinceNanos == 0) {
-        softSinceNanos = System.nanoTime();
-        timers.startSingleTimer(SoftLimitCheck.INSTANCE, SoftLimitCheck.INSTANCE, settings.outboundSoftDuration());
+        restartSoftClock();
       }
     } else if (softSinceNanos != 0) {
       softSinceNanos = 0;
       timers.cancel(SoftLimitCheck.INSTANCE);
     }
-    writeBatch();
-    // once closing, frames are discarded unread, but the stream must keep moving for its end to arrive
-    if (ackWithheld && waiting.isEmpty() && (closing || inFlight() < settings.maxInFlight()) && inboundAck != null) {
-      ackWithheld = false;
-      inboundAck.tell(StreamAck.ACK);
-    }
-    if (closing && inFlight() == 0 && queue.isEmpty() && !batchInStream && outbound != null && !finished) {
-      finished = true;
-      outbound.tell(new Outbound.Finish());
-      // stay alive until the outbound stream stops (Terminated), or the close timer aborts
-    }
-    return this;
+  }
+
+  private void restartSoftClock() {
+    softSinceNanos = nanoClock.getAsLong();
+    timers.startSingleTimer(SoftLimitCheck.INSTANCE, SoftLimitCheck.INSTANCE, settings.outboundSoftDuration());
   }
 
   private void writeBatch() {
-    if (outbound == null || batchInStream || queue.isEmpty()) {
+    if (outbound == null) {
       return;
     }
-    ByteString batch = queue.pollFirst();
-    while (!queue.isEmpty() && batch.size() + queue.peekFirst().size() <= settings.writeBatchBytes()) {
-      batch = batch.concat(queue.pollFirst());
+    ByteString batch = outbox.nextBatch(settings.writeBatchBytes());
+    if (batch != null) {
+      outbound.tell(new Outbound.Bytes(batch));
     }
-    queuedBytes -= batch.size();
-    unackedBytes = batch.size();
-    batchInStream = true;
-    outbound.tell(new Outbound.Bytes(batch));
   }
 
   private Behavior<Command> abort(String reason) {
-    queue.clear();
-    queuedBytes = 0;
-    early.clear();
+    waiting.forEach(rest -> account.add(-weight(rest)));
+    outbox.clear();
+    sequencer.clear();
+    waiting.clear();
+    account.close();
     abortStreams(reason);
     return Behaviors.stopped();
   }
 
-  /** Resets the socket: through the outbound stream while it runs, else through the inbound kill switch. */
+  /**
+   * Resets the socket: through the outbound stream while it runs and was not told to finish, else through the inbound
+   * kill switch. Once only.
+   */
   private void abortStreams(String reason) {
-    if (outbound != null && !finished && !outboundDone) {
+    if (outbound != null && !outboundDone && phase != Phase.CLOSING) {
       outbound.tell(new Outbound.Abort(reason));
+      outboundDone = true;
     } else if (inboundSwitch != null && !inboundDone) {
       inboundSwitch.abort(new ConnectionFlow.ConnectionAbortedException(reason));
+      inboundDone = true;
     }
-    finished = true;
   }
 }

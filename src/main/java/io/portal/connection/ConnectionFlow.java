@@ -3,6 +3,7 @@ package io.portal.connection;
 import io.portal.codec.Decoded;
 import io.portal.codec.Frame;
 import io.portal.codec.FrameDecoder;
+import io.portal.codec.InboundBudget;
 import io.portal.codec.Messages;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,15 +24,16 @@ import org.apache.pekko.util.ByteString;
 /**
  * The byte flow of one connection, wired to its {@link ConnectionActor}: inbound bytes go through the
  * {@link FrameDecoder} into the actor with backpressure; the actor's {@link Outbound} messages become outbound bytes.
- * Buffers between the socket and the actor are one element deep, so what the actor counts as held for the client
- * is nearly all of it (one write batch and the kernel's socket buffer lie beyond).
+ * Buffers between the socket and the actor are one element deep, and the decoder counts what it buffers in the same
+ * account as the actor, so what is counted as held for the client is all of it but the transport's one read chunk
+ * and the kernel's socket buffers.
  */
 final class ConnectionFlow {
   private ConnectionFlow() {
   }
 
   static Flow<ByteString, ByteString, NotUsed> of(ActorRef<ConnectionActor.Command> actor,
-      ConnectionSettings settings) {
+      ConnectionSettings settings, InboundBudget budget) {
     Sink<List<Decoded>, NotUsed> toActor = ActorSink.actorRefWithBackpressure(
         actor,
         (ActorRef<StreamAck> ackTo, List<Decoded> elements) -> new ConnectionActor.InboundElement(elements, ackTo),
@@ -41,7 +43,8 @@ final class ConnectionFlow {
         ConnectionActor.InboundFailed::new);
     Sink<ByteString, NotUsed> inbound = Flow.<ByteString>create()
         .viaMat(KillSwitches.single(), Keep.right())
-        .via(FrameDecoder.create(settings.maxPayloadBytes(), Messages::isRequestType))
+        .via(FrameDecoder.create(settings.maxPayloadBytes(), Messages::isRequestType, budget,
+            settings.frameTimeout()))
         // while the actor has not acked, the frames decoded meanwhile are gathered into one message
         .batchWeighted(settings.readBatchBytes(), ConnectionFlow::weight, ConnectionFlow::firstOfBatch,
             ConnectionFlow::addToBatch)

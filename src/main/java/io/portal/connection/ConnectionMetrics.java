@@ -13,6 +13,8 @@ public final class ConnectionMetrics {
   final AtomicLong closedOutboundHard = new AtomicLong();
   final AtomicLong closedOutboundSoft = new AtomicLong();
   final AtomicLong closedIdle = new AtomicLong();
+  final AtomicLong closedOverBudget = new AtomicLong();
+  final AtomicLong closedFrameTimeout = new AtomicLong();
   final AtomicLong frameErrors = new AtomicLong();
   final AtomicLong requests = new AtomicLong();
 
@@ -46,6 +48,16 @@ public final class ConnectionMetrics {
     return closedIdle.get();
   }
 
+  /** Connections closed because all clients together held more than the server's budget and they held the most. */
+  public long closedOverBudget() {
+    return closedOverBudget.get();
+  }
+
+  /** Connections closed because a frame stayed unfinished longer than the frame timeout. */
+  public long closedFrameTimeout() {
+    return closedFrameTimeout.get();
+  }
+
   /** Frames answered with a framing error (malformed, too large, unknown type). */
   public long frameErrors() {
     return frameErrors.get();
@@ -60,6 +72,7 @@ public final class ConnectionMetrics {
   public String toString() {
     return "live=" + live() + " accepted=" + accepted() + " rejectedTooMany=" + rejectedTooMany()
         + " closedOutboundHard=" + closedOutboundHard() + " closedOutboundSoft=" + closedOutboundSoft()
-        + " closedIdle=" + closedIdle() + " frameErrors=" + frameErrors() + " requests=" + requests();
+        + " closedIdle=" + closedIdle() + " closedOverBudget=" + closedOverBudget()
+        + " closedFrameTimeout=" + closedFrameTimeout() + " frameErrors=" + frameErrors() + " requests=" + requests();
   }
 }

@@ -24,6 +24,8 @@ import static io.portal.config.ConfigValues.positiveDuration;
  * @param maxKeyBytes          largest key accepted
  * @param readBatchBytes       frames that arrive while the connection actor is busy are handed to it together, up
  *                             to this many bytes
+ * @param frameTimeout         how long a frame may stay unfinished while the server waits for its bytes;
+ *                             {@link Duration#ZERO} = no limit
  */
 public record ConnectionSettings(
     int maxInFlight,
@@ -35,7 +37,8 @@ public record ConnectionSettings(
     Duration closeTimeout,
     int maxPayloadBytes,
     int maxKeyBytes,
-    int readBatchBytes) {
+    int readBatchBytes,
+    Duration frameTimeout) {
 
   /** Reads the settings from the root config (paths start with {@code portal.}); names the setting on error. */
   public static ConnectionSettings fromConfig(Config config) {
@@ -55,6 +58,7 @@ public record ConnectionSettings(
         positiveDuration(config, "portal.connection.close-timeout"),
         intIn(config, "portal.protocol.max-payload-bytes", 1, Integer.MAX_VALUE - 8),
         intIn(config, "portal.protocol.max-key-bytes", 1, Integer.MAX_VALUE),
-        (int) Math.min(Integer.MAX_VALUE, positiveBytes(config, "portal.connection.read-batch-bytes")));
+        (int) Math.min(Integer.MAX_VALUE, positiveBytes(config, "portal.connection.read-batch-bytes")),
+        durationOrOff(config, "portal.protocol.frame-timeout"));
   }
 }

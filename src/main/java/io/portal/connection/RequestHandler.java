@@ -81,6 +81,11 @@ public final class RequestHandler {
     return done(ErrorMapper.error(0, ErrorCode.INTERNAL, "no handler for message type " + frame.type()));
   }
 
+  /** False while the store would refuse {@code frame}, a write, for lack of room: the connection holds it back. */
+  boolean acceptingWrite(Frame frame) {
+    return store.acceptingWrite(frame.payload().size());
+  }
+
   /** True for the request types that change the store. */
   static boolean isWrite(Frame frame) {
     return frame.type() == MessageType.SET_REQUEST_VALUE || frame.type() == MessageType.DELETE_REQUEST_VALUE;

@@ -1,6 +1,7 @@
 package io.portal.server;
 
 import com.typesafe.config.Config;
+import io.portal.connection.ClientMemory;
 import io.portal.connection.ConnectionManager;
 import io.portal.connection.ConnectionMetrics;
 import io.portal.connection.RequestHandler;
@@ -49,13 +50,15 @@ public final class PortalServer {
   private final ActorSystem<SpawnProtocol.Command> system;
   private final TcpTransport.Binding binding;
   private final ConnectionMetrics metrics;
+  private final ClientMemory clientMemory;
   private final String nodeId;
 
   private PortalServer(ActorSystem<SpawnProtocol.Command> system, TcpTransport.Binding binding,
-      ConnectionMetrics metrics, String nodeId) {
+      ConnectionMetrics metrics, ClientMemory clientMemory, String nodeId) {
     this.system = system;
     this.binding = binding;
     this.metrics = metrics;
+    this.clientMemory = clientMemory;
     this.nodeId = nodeId;
   }
 
@@ -86,7 +89,8 @@ public final class PortalServer {
     return ClusterSetup.joinAndAwaitUp(system, storeSettings.recoveryTimeout()).thenCompose(self -> {
       LocalPartitions local = new LocalPartitions(storeSettings.partitions());
       PartitionedKvStore store = new PartitionedKvStore(ClusterSetup.startPartitions(system, storeSettings, local),
-          storeSettings.partitions(), system.scheduler(), storeSettings.requestTimeout(), local);
+          storeSettings.partitions(), system.scheduler(), storeSettings.requestTimeout(), local,
+          storeSettings.maxWriteBytesInFlight());
       return store.wakeAll(storeSettings.recoveryTimeout()).thenApply(ignored -> {
         LOG.info("{} partitions {} in {} ms ({})", storeSettings.partitions(),
             storeSettings.durable() ? "recovered" : "started", (System.nanoTime() - startNanos) / 1_000_000,
@@ -137,8 +141,11 @@ public final class PortalServer {
     AtomicReference<String> nodeId = new AtomicReference<>(settings.nodeId());
     RequestHandler handler = new RequestHandler(store, settings.connection().maxKeyBytes(), Version.current(),
         nodeId::get);
+    ClientMemory memory = ClientMemory.of(settings.memory());
+    LOG.info("bytes held for clients: budget {} bytes, reading pauses over {} bytes", settings.memory().clientsBudget(),
+        settings.memory().pauseLevel());
     return spawn(system, ConnectionManager.create(settings.connection(), settings.maxConnections(), handler,
-        metrics), "connections").thenCompose(manager -> TcpTransport.bind(system, settings.host(), settings.port(),
+        metrics, memory), "connections").thenCompose(manager -> TcpTransport.bind(system, settings.host(), settings.port(),
             settings.backlog(),
             remote -> AskPattern.<ConnectionManager.Command, Flow<ByteString, ByteString, NotUsed>>ask(manager,
                 replyTo -> new ConnectionManager.Accept(remote, replyTo), SETUP_TIMEOUT, system.scheduler()))
@@ -146,7 +153,7 @@ public final class PortalServer {
           if (nodeId.get().isEmpty()) {
             nodeId.set(settings.host() + ":" + binding.localAddress().getPort());
           }
-          PortalServer server = new PortalServer(system, binding, metrics, nodeId.get());
+          PortalServer server = new PortalServer(system, binding, metrics, memory, nodeId.get());
           server.registerShutdown(manager);
           ServerStatus.get(system).serving(store);
           return server;
@@ -186,6 +193,11 @@ public final class PortalServer {
   /** Connection counters. */
   public ConnectionMetrics metrics() {
     return metrics;
+  }
+
+  /** Bytes held for clients, all connections together, and the budget for them. */
+  public ClientMemory clientMemory() {
+    return clientMemory;
   }
 
   /** The id HELLO reports. */

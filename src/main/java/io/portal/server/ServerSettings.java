@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import io.portal.config.ConfigValues;
 import io.portal.connection.ConnectionSettings;
+import io.portal.connection.MemorySettings;
 import io.portal.store.StoreSettings;
 
 /**
@@ -17,7 +18,8 @@ public record ServerSettings(
     int maxConnections,
     String nodeId,
     StoreSettings store,
-    ConnectionSettings connection) {
+    ConnectionSettings connection,
+    MemorySettings memory) {
 
   public static ServerSettings fromConfig(Config config) {
     String host = config.getString("portal.server.host");
@@ -31,6 +33,7 @@ public record ServerSettings(
         ConfigValues.intIn(config, "portal.server.max-connections", 1, Integer.MAX_VALUE),
         config.getString("portal.node-id"),
         StoreSettings.fromConfig(config),
-        ConnectionSettings.fromConfig(config));
+        ConnectionSettings.fromConfig(config),
+        MemorySettings.fromConfig(config, Runtime.getRuntime().maxMemory()));
   }
 }

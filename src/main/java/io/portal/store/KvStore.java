@@ -33,4 +33,13 @@ public interface KvStore {
 
   /** Applies a delete; completes with true when the key existed. A later create starts again at version 1. */
   CompletionStage<Boolean> delete(Write.Delete write);
+
+  /**
+   * False while the writes in flight leave no room in the store's write budget for one of about {@code bytes}: it
+   * would be refused. Callers that can wait (a connection can stop reading) hold such a write back until this is true
+   * again, so that a storm of large values is slowed rather than refused over and over.
+   */
+  default boolean acceptingWrite(long bytes) {
+    return true;
+  }
 }

@@ -113,6 +113,8 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
   private PartitionState durable = PartitionState.empty();
   private PartitionState projected = PartitionState.empty();
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  /** Bytes of the changes in {@code pending}, as {@link #sizeOf} counts them. */
+  private long pendingBytes;
   private List<Pending> inFlight = List.of();
   private boolean persisting;
   private boolean stopping;
@@ -200,6 +202,11 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     if (pending.size() >= settings.maxPendingWrites()) {
       apply.replyTo().tell(new WriteReply.Unavailable("partition " + partitionId + " has " + pending.size()
           + " writes waiting, limit " + settings.maxPendingWrites()));
+      return this;
+    }
+    if (pendingBytes > 0 && pendingBytes + sizeOf(apply.write()) > settings.maxPendingBytes()) {
+      apply.replyTo().tell(new WriteReply.Unavailable("partition " + partitionId + " has " + pendingBytes
+          + " bytes of writes waiting, limit " + settings.maxPendingBytes() + " (portal.store.max-pending-bytes)"));
       return this;
     }
     PartitionState.Decision decision = projected.decide(apply.write(), System.currentTimeMillis());
@@ -308,6 +315,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     }
     projected = projected.apply(new Applied(System.currentTimeMillis(), List.of(change)), settings.dedup());
     pending.addLast(new Pending(change, onDurable));
+    pendingBytes += sizeOf(change);
   }
 
   /** Runs {@code action} once everything decided so far is durable: now, after the batch in flight, or later. */
@@ -344,6 +352,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
       }
       batch.add(pending.pollFirst());
     }
+    pendingBytes -= bytes;
     inFlight = batch;
     if (changes.isEmpty()) {
       // only answers that waited for earlier batches: nothing to persist
@@ -353,6 +362,14 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     }
     persisting = true;
     journal.tell(new JournalCommand(new Applied(System.currentTimeMillis(), changes), journalReplies));
+  }
+
+  private static long sizeOf(Write write) {
+    long size = write.key().size() + 32L;
+    if (write instanceof Write.Set set) {
+      size += set.value().size();
+    }
+    return size;
   }
 
   private static long sizeOf(Change change) {

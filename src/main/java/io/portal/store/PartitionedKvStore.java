@@ -7,6 +7,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -17,6 +19,9 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 /**
  * The {@link KvStore} over {@link PartitionActor}s: the key's partition is chosen by {@link Partitioner} and asked
  * through whatever reaches it ({@code partitionRef}: a sharding entity ref in the server, a plain actor in tests).
+ * Writes are admitted by bytes: while the writes this node has sent and not seen answered hold more than
+ * {@code maxWriteBytesInFlight} (keys and values), a new one is refused at once with {@link StoreUnavailableException}
+ * (UNAVAILABLE on the wire), so a storm of large values slows down to what the journal takes instead of piling up.
  */
 public final class PartitionedKvStore implements KvStore {
   private final IntFunction<RecipientRef<PartitionActor.Command>> partitionRef;
@@ -24,11 +29,19 @@ public final class PartitionedKvStore implements KvStore {
   private final Scheduler scheduler;
   private final Duration requestTimeout;
   private final LocalPartitions local;
+  private final long maxWriteBytesInFlight;
+  private final AtomicLong writeBytesInFlight = new AtomicLong();
 
-  /** @param local the states that this node's partitions publish (the same instance they were created with) */
+  /**
+   * @param local                 the states that this node's partitions publish (the same instance they were created
+   *                              with)
+   * @param maxWriteBytesInFlight bytes of writes in flight beyond which new writes are refused (one is always let
+   *                              through when none is in flight)
+   */
   public PartitionedKvStore(IntFunction<RecipientRef<PartitionActor.Command>> partitionRef, int partitions,
-      Scheduler scheduler, Duration requestTimeout, LocalPartitions local) {
+      Scheduler scheduler, Duration requestTimeout, LocalPartitions local, long maxWriteBytesInFlight) {
     this.partitionRef = partitionRef;
+    this.maxWriteBytesInFlight = maxWriteBytesInFlight;
     this.local = local;
     this.partitions = partitions;
     this.scheduler = scheduler;
@@ -53,14 +66,39 @@ public final class PartitionedKvStore implements KvStore {
 
   @Override
   public CompletionStage<Long> set(Write.Set write) {
-    return ask("set", write.key(), (ActorRef<PartitionActor.WriteReply> replyTo) ->
-        new PartitionActor.Apply(write, replyTo)).thenApply(reply -> outcome(reply).version());
+    return admitted(write.key().size() + write.value().size(), () -> ask("set", write.key(),
+        (ActorRef<PartitionActor.WriteReply> replyTo) -> new PartitionActor.Apply(write, replyTo))
+        .thenApply(reply -> outcome(reply).version()));
   }
 
   @Override
   public CompletionStage<Boolean> delete(Write.Delete write) {
-    return ask("delete", write.key(), (ActorRef<PartitionActor.WriteReply> replyTo) ->
-        new PartitionActor.Apply(write, replyTo)).thenApply(reply -> outcome(reply).deleted());
+    return admitted(write.key().size(), () -> ask("delete", write.key(),
+        (ActorRef<PartitionActor.WriteReply> replyTo) -> new PartitionActor.Apply(write, replyTo))
+        .thenApply(reply -> outcome(reply).deleted()));
+  }
+
+  @Override
+  public boolean acceptingWrite(long bytes) {
+    long inFlight = writeBytesInFlight.get();
+    return inFlight == 0 || inFlight + bytes <= maxWriteBytesInFlight;
+  }
+
+  /** Bytes of writes sent to partitions and not answered yet. */
+  public long writeBytesInFlight() {
+    return writeBytesInFlight.get();
+  }
+
+  /** Runs {@code call} if {@code bytes} more fit in the write budget, counting them until it completes. */
+  private <R> CompletionStage<R> admitted(long bytes, Supplier<CompletionStage<R>> call) {
+    long before = writeBytesInFlight.getAndAdd(bytes);
+    if (before > 0 && before + bytes > maxWriteBytesInFlight) {
+      writeBytesInFlight.addAndGet(-bytes);
+      return CompletableFuture.failedFuture(new StoreUnavailableException("writes in flight on this node hold "
+          + before + " bytes; " + bytes + " more would exceed the limit " + maxWriteBytesInFlight
+          + " (portal.store.max-write-bytes-in-flight): retry later"));
+    }
+    return call.get().whenComplete((result, failure) -> writeBytesInFlight.addAndGet(-bytes));
   }
 
   /**

@@ -14,6 +14,9 @@ import java.time.Duration;
  * The store's settings, read once from {@code portal.store}; each is documented in reference.conf.
  *
  * @param durable          true: partitions persist to the journal; false: memory only (data dies with the process)
+ * @param maxPendingBytes  bytes of writes (keys and values) waiting in one partition beyond which it refuses more
+ * @param maxWriteBytesInFlight bytes of writes this node has sent to partitions and not seen answered, beyond which
+ *                         it refuses more
  */
 public record StoreSettings(
     int partitions,
@@ -25,6 +28,8 @@ public record StoreSettings(
     int maxBatchChanges,
     long maxBatchBytes,
     int maxPendingWrites,
+    long maxPendingBytes,
+    long maxWriteBytesInFlight,
     int expiryBatch,
     Duration recoveryTimeout,
     Duration wakeInterval,
@@ -40,6 +45,11 @@ public record StoreSettings(
   }
 
   public static StoreSettings fromConfig(Config config) {
+    return fromConfig(config, Runtime.getRuntime().maxMemory());
+  }
+
+  /** Reads the settings; {@code max-write-bytes-in-flight = auto} is a thirty-second of {@code maxHeapBytes}. */
+  public static StoreSettings fromConfig(Config config, long maxHeapBytes) {
     String mode = config.getString("portal.store.mode");
     if (!mode.equals("durable") && !mode.equals("memory")) {
       throw new ConfigException.BadValue("portal.store.mode", "'" + mode + "' is neither durable nor memory");
@@ -56,6 +66,9 @@ public record StoreSettings(
         intIn(config, "portal.store.max-batch-changes", 1, Integer.MAX_VALUE),
         positiveBytes(config, "portal.store.max-batch-bytes"),
         intIn(config, "portal.store.max-pending-writes", 1, Integer.MAX_VALUE),
+        positiveBytes(config, "portal.store.max-pending-bytes"),
+        "auto".equals(config.getValue("portal.store.max-write-bytes-in-flight").unwrapped().toString())
+            ? Math.max(1, maxHeapBytes / 32) : positiveBytes(config, "portal.store.max-write-bytes-in-flight"),
         intIn(config, "portal.store.expiry-batch", 1, Integer.MAX_VALUE),
         positiveDuration(config, "portal.store.recovery-timeout"),
         positiveDuration(config, "portal.store.wake-interval"),

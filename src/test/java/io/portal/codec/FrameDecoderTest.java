@@ -11,7 +11,9 @@ import io.portal.protocol.v1.MessageType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -160,11 +162,12 @@ class FrameDecoderTest {
     assertEquals("connection closed inside a frame: 10 of 100 payload bytes received",
         asError(inPayload.get(0)).message());
 
+    // an unknown type cut short gets one answer, not UNKNOWN_MESSAGE_TYPE and then MALFORMED_FRAME
     List<Decoded> inSkipped = decode(List.of(frame(99, 100).take(8 + 40)));
-    assertEquals(2, inSkipped.size());
-    assertEquals(ErrorCode.UNKNOWN_MESSAGE_TYPE, asError(inSkipped.get(0)).code());
+    assertEquals(1, inSkipped.size());
+    assertEquals(ErrorCode.MALFORMED_FRAME, asError(inSkipped.get(0)).code());
     assertEquals("connection closed inside a frame: 40 of 100 payload bytes received",
-        asError(inSkipped.get(1)).message());
+        asError(inSkipped.get(0)).message());
   }
 
   @Test
@@ -219,5 +222,91 @@ class FrameDecoderTest {
         .toCompletableFuture().get(5, TimeUnit.SECONDS);
     assertEquals(1, second.size());
     assertEquals(2, asFrame(second.get(0)).payload().size());
+  }
+
+  /** Counts what the decoder reports and lets it read only while {@code allowed} says so. */
+  private static final class CountingBudget implements InboundBudget {
+    final AtomicLong held = new AtomicLong();
+    final AtomicLong added = new AtomicLong();
+    volatile java.util.function.LongPredicate allowed = bytes -> true;
+
+    @Override
+    public void add(long delta) {
+      held.addAndGet(delta);
+      if (delta > 0) {
+        added.addAndGet(delta);
+      }
+    }
+
+    @Override
+    public boolean mayRead() {
+      return allowed.test(held.get());
+    }
+  }
+
+  @Test
+  void bytesHandedOnInFramesStayCountedAndTheRestIsReleased() throws Exception {
+    CountingBudget budget = new CountingBudget();
+    ByteString input = frame(PING, 100).concat(frame(99, 50)).concat(frame(SET, 30)).concat(frame(PING, 40).take(20));
+    List<Decoded> out = Source.from(List.of(input.take(70), input.drop(70)))
+        .via(FrameDecoder.create(MAX, Messages::isRequestType, budget, Duration.ZERO))
+        .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    assertEquals(4, out.size()); // PING, UNKNOWN_MESSAGE_TYPE, SET, truncated
+    assertEquals(input.size(), budget.added.get());
+    // the skipped frame and the truncated tail are released; the two frames handed on are their taker's to release
+    assertEquals(8 + 100 + 8 + 30, budget.held.get());
+  }
+
+  @Test
+  void readsNothingMoreWhileTheBudgetSaysNo() throws Exception {
+    CountingBudget budget = new CountingBudget();
+    budget.allowed = bytes -> bytes < 100;
+    ByteString whole = frame(SET, 1_000);
+    List<ByteString> chunks = new ArrayList<>();
+    for (int i = 0; i < whole.size(); i += 50) {
+      chunks.add(whole.slice(i, Math.min(whole.size(), i + 50)));
+    }
+    AtomicLong pulled = new AtomicLong();
+    var result = Source.from(chunks).map(chunk -> {
+      pulled.incrementAndGet();
+      return chunk;
+    }).via(FrameDecoder.create(MAX, Messages::isRequestType, budget, Duration.ofSeconds(30)))
+        .runWith(Sink.seq(), testKit.system()).toCompletableFuture();
+    Thread.sleep(300);
+    assertEquals(2, pulled.get(), "two chunks reach 100 bytes; nothing more is read");
+    assertEquals(100, budget.held.get());
+    budget.allowed = bytes -> true;
+    List<Decoded> out = result.get(5, TimeUnit.SECONDS);
+    assertEquals(1, out.size());
+    assertEquals(1_000, asFrame(out.get(0)).payload().size());
+  }
+
+  @Test
+  void timeHeldBackByTheBudgetCountsTowardsTheFrameTimeout() throws Exception {
+    CountingBudget budget = new CountingBudget();
+    budget.allowed = bytes -> bytes < 50;
+    ByteString whole = frame(SET, 1_000);
+    List<Decoded> out = Source.from(List.of(whole.take(40), whole.slice(40, 80), whole.drop(80)))
+        .via(FrameDecoder.create(MAX, Messages::isRequestType, budget, Duration.ofMillis(300)))
+        .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    assertEquals(1, out.size());
+    assertEquals("frame not received whole within 300 ms: 72 of 1000 payload bytes received",
+        asError(out.get(0)).message());
+    assertEquals(0, budget.held.get());
+  }
+
+  @Test
+  void aFrameUnfinishedForLongerThanTheFrameTimeoutIsAnError() throws Exception {
+    CountingBudget budget = new CountingBudget();
+    List<Decoded> out = Source.single(frame(PING, 2).concat(frame(SET, 100).take(8 + 10)))
+        .concat(Source.never())
+        .via(FrameDecoder.create(MAX, Messages::isRequestType, budget, Duration.ofMillis(300)))
+        .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    assertEquals(2, out.size());
+    FrameError error = asError(out.get(1));
+    assertEquals(ErrorCode.MALFORMED_FRAME, error.code());
+    assertEquals("frame not received whole within 300 ms: 10 of 100 payload bytes received", error.message());
+    assertTrue(error.fatal() && error.timedOut());
+    assertEquals(8 + 2, budget.held.get(), "the partial frame is released when the stage stops");
   }
 }

@@ -25,16 +25,29 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-/** The connection actor alone: the test plays both of its streams with probes. */
+/**
+ * The connection actor alone: the test plays both of its streams with probes. Timers run on manual time, and the
+ * actor's clock is the test's, so the timing cases move time by hand.
+ */
 class ConnectionActorTest {
-  private static final ActorTestKit testKit = ActorTestKit.create();
+  private static final ActorTestKit testKit = ActorTestKit.create(ManualTime.config());
+  private static final ManualTime manualTime = ManualTime.get(testKit.system());
+  private static final AtomicLong clock = new AtomicLong();
   private static final Duration NONE = Duration.ofMillis(300);
+
+  /** Moves the actor's clock and its timers on by {@code duration}. */
+  private static void timePasses(Duration duration) {
+    clock.addAndGet(duration.toNanos());
+    manualTime.timePasses(duration);
+  }
 
   @AfterAll
   static void stop() {
@@ -44,7 +57,7 @@ class ConnectionActorTest {
   private static ConnectionSettings settings(int maxInFlight, long hard, long soft, Duration softDuration,
       Duration idle) {
     return new ConnectionSettings(maxInFlight, hard, soft, softDuration, 64 * 1024, idle, Duration.ofSeconds(5),
-        1 << 20, 64, 64 * 1024);
+        1 << 20, 64, 64 * 1024, Duration.ofSeconds(10));
   }
 
   /** One connection actor with probes for its inbound acks and its outbound stream. */
@@ -54,17 +67,28 @@ class ConnectionActorTest {
     final TestProbe<StreamAck> acks = testKit.createTestProbe();
     final TestProbe<Outbound> out = testKit.createTestProbe();
     final ActorRef<ConnectionActor.Command> actor;
+    final ClientMemory memory;
+    final ClientMemory.Account account;
 
     Harness(ConnectionSettings settings) {
+      this(settings, new ClientMemory(1L << 40, 1L << 40, 1024));
+    }
+
+    Harness(ConnectionSettings settings, ClientMemory memory) {
+      this.memory = memory;
+      this.account = memory.open(settings.outboundSoftLimit());
       RequestHandler handler = new RequestHandler(store, settings.maxKeyBytes(), "test", () -> "node");
-      actor = testKit.spawn(ConnectionActor.create(1, "test", settings, handler, metrics));
+      actor = testKit.spawn(ConnectionActor.create(1, "test", settings, handler, metrics, account, clock::get));
       actor.tell(new ConnectionActor.OutboundStarted(out.ref()));
       actor.tell(new ConnectionActor.InboundStarted(acks.ref()));
       acks.expectMessage(StreamAck.ACK);
     }
 
+    /** Hands the actor one frame, counted in the account as the decoder would have. */
     void send(MessageLite request) {
-      actor.tell(new ConnectionActor.InboundElement(frame(request), acks.ref()));
+      Frame frame = frame(request);
+      account.add(FrameDecoder.HEADER_BYTES + frame.payload().size());
+      actor.tell(new ConnectionActor.InboundElement(frame, acks.ref()));
     }
 
     /** The responses in the next outbound batch. */
@@ -175,7 +199,9 @@ class ConnectionActorTest {
     Harness h = new Harness(settings(2, 1 << 20, 1 << 19, Duration.ofSeconds(60), Duration.ZERO));
     List<Decoded> batch = new ArrayList<>();
     for (String key : List.of("a", "b", "c", "d")) {
-      batch.add(frame(get(key.charAt(0), key)));
+      Frame frame = frame(get(key.charAt(0), key));
+      h.account.add(FrameDecoder.HEADER_BYTES + frame.payload().size());
+      batch.add(frame);
     }
     h.actor.tell(new ConnectionActor.InboundElement(batch, h.acks.ref()));
     h.acks.expectNoMessage(NONE);
@@ -223,50 +249,203 @@ class ConnectionActorTest {
   }
 
   @Test
-  void outboundHardLimitClosesAtOnce() {
-    Harness h = new Harness(settings(64, 10_000, 8_000, Duration.ofSeconds(60), Duration.ZERO));
-    h.send(ping(1, 3_000));
-    assertEquals(1, h.nextBatch().size()); // taken by the stream, never acked: the client does not read
-    for (int i = 2; i <= 4; i++) {
-      h.send(ping(i, 3_000)); // ~9 KB queued beside the 3 KB in the stream: over 10 000
+  void overTheSoftLimitItStopsAdmittingAndReadingUntilTheClientTakesItsResponses() {
+    Harness h = new Harness(settings(64, 100_000, 8_000, Duration.ofSeconds(60), Duration.ZERO));
+    List<Decoded> batch = new ArrayList<>();
+    for (int i = 1; i <= 6; i++) {
+      Frame frame = frame(ping(i, 3_000));
+      h.account.add(FrameDecoder.HEADER_BYTES + frame.payload().size());
+      batch.add(frame);
     }
+    h.actor.tell(new ConnectionActor.InboundElement(batch, h.acks.ref()));
+    List<MessageLite> answers = new ArrayList<>(h.nextBatch()); // in the stream, not taken: the client is not reading
+    assertEquals(1, answers.size());
+    h.acks.expectNoMessage(NONE);
+    // the 15 KB still waiting count as read ahead: over the 8 KB soft limit, so nothing more is admitted
+    assertEquals(1, h.metrics.requests());
+    assertTrue(h.account.held() > 15_000 && h.account.held() < 20_000, "held " + h.account.held());
+    while (answers.size() < 6) {
+      h.actor.tell(ConnectionActor.OutboundAck.INSTANCE); // the client reads: admission goes on
+      answers.addAll(h.nextBatch());
+    }
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L),
+        answers.stream().map(r -> ((PingResponse) r).getRequestId()).toList());
+    h.acks.expectMessage(StreamAck.ACK); // the whole batch admitted and under the soft limit again: read on
+    h.actor.tell(ConnectionActor.OutboundAck.INSTANCE);
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(3), () -> {
+      assertEquals(0, h.account.held(), "all taken by the socket");
+      return null;
+    });
+    assertEquals(0, h.metrics.closedOutboundHard() + h.metrics.closedOutboundSoft());
+  }
+
+  @Test
+  void hardLimitIsCheckedAsEachResponseIsProduced() {
+    Harness h = new Harness(settings(64, 10_000, 8_000, Duration.ofSeconds(60), Duration.ZERO));
+    for (int i = 0; i < 4; i++) {
+      h.send(get(i + 1, "k" + i)); // all four wait on the store: admitted before anything is produced
+    }
+    awaitRequests(h, 4);
+    String big = "v".repeat(3_000);
+    h.store.answer("k0", big, 1);
+    assertEquals(1, h.nextBatch().size()); // taken by the stream, never acked: the client does not read
+    h.store.answer("k1", big, 1);
+    h.store.answer("k2", big, 1);
+    h.out.expectNoMessage(NONE); // ~9 KB held, under 10 000
+    h.store.answer("k3", big, 1); // ~12 KB: over the hard limit the moment it is produced
     Outbound.Abort abort = assertInstanceOf(Outbound.Abort.class, h.out.receiveMessage());
     assertEquals("outbound hard limit exceeded", abort.reason());
     testKit.createTestProbe().expectTerminated(h.actor);
     assertEquals(1, h.metrics.closedOutboundHard());
-    assertEquals(0, h.metrics.closedOutboundSoft());
+    assertEquals(0, h.account.held(), "an aborted connection releases everything it held");
+    assertEquals(0, h.memory.total());
   }
 
   @Test
-  void outboundSoftLimitClosesOnlyWhenExceededForTheWholeDuration() {
-    Harness h = new Harness(settings(64, 1_000_000, 5_000, Duration.ofMillis(400), Duration.ZERO));
+  void responsesThatWaitForAnOlderOneAreCountedToo() {
+    Harness h = new Harness(settings(64, 10_000, 8_000, Duration.ofSeconds(60), Duration.ZERO));
+    h.send(get(1, "slow"));
+    for (int i = 2; i <= 5; i++) {
+      h.send(get(i, "k" + i));
+    }
+    awaitRequests(h, 5); // all admitted before any answer shows how large answers are
+    String big = "v".repeat(3_000);
+    for (int i = 2; i <= 4; i++) {
+      h.store.answer("k" + i, big, 1); // nothing can leave while "slow" is unanswered
+    }
+    h.out.expectNoMessage(NONE);
+    assertTrue(h.account.held() > 9_000, "held " + h.account.held());
+    h.store.answer("k5", big, 1);
+    assertEquals("outbound hard limit exceeded",
+        assertInstanceOf(Outbound.Abort.class, h.out.receiveMessage()).reason());
+    assertEquals(1, h.metrics.closedOutboundHard());
+  }
+
+  @Test
+  void softLimitClosesOnlyAClientThatTakesNothingForTheWholeDuration() {
+    Harness h = new Harness(settings(64, 1_000_000, 5_000, Duration.ofSeconds(60), Duration.ZERO));
     h.send(ping(1, 3_000));
     h.nextBatch();
     h.send(ping(2, 3_000)); // 6 KB held: over the soft limit, under the hard one
-    h.out.expectNoMessage(Duration.ofMillis(150));
-    h.actor.tell(ConnectionActor.OutboundAck.INSTANCE); // the client reads: back under the soft limit
+    h.out.expectNoMessage(NONE);
+    timePasses(Duration.ofSeconds(50));
+    h.actor.tell(ConnectionActor.OutboundAck.INSTANCE); // the client takes a batch: the clock starts again
     assertEquals(1, h.nextBatch().size());
-    h.out.expectNoMessage(Duration.ofMillis(600)); // would have fired at 400 ms had the clock not been reset
+    h.send(ping(3, 3_000)); // still over: 6 KB
+    h.out.expectNoMessage(NONE); // lets the actor start its clock before time moves
+    timePasses(Duration.ofSeconds(50));
+    h.out.expectNoMessage(NONE); // 100 s over the limit, but never 60 s without reading
     assertEquals(0, h.metrics.closedOutboundSoft());
 
-    h.send(ping(3, 3_000)); // over again, and this time it stays over
-    Outbound.Abort abort = assertInstanceOf(Outbound.Abort.class, h.out.receiveMessage(Duration.ofSeconds(3)));
+    timePasses(Duration.ofSeconds(11)); // now 61 s since it last took anything
+    Outbound.Abort abort = assertInstanceOf(Outbound.Abort.class, h.out.receiveMessage());
     assertEquals("outbound soft limit exceeded for too long", abort.reason());
     assertEquals(1, h.metrics.closedOutboundSoft());
   }
 
   @Test
+  void overTheServersPauseLevelOnlyConnectionsAboveTheFloorStopReading() {
+    ClientMemory memory = new ClientMemory(1_000_000, 50_000, 4_000);
+    Harness big = new Harness(settings(64, 1_000_000, 500_000, Duration.ofSeconds(60), Duration.ZERO), memory);
+    Harness small = new Harness(settings(64, 1_000_000, 500_000, Duration.ofSeconds(60), Duration.ZERO), memory);
+    ClientMemory.Account other = memory.open(1_000_000);
+    other.add(60_000); // someone else holds enough to put the server over its pause level
+    big.send(ping(1, 10_000)); // admitted (nothing in flight), answered: 10 KB held, above the floor
+    assertEquals(1, big.nextBatch().size());
+    big.acks.expectNoMessage(NONE); // paused by the server
+    small.send(ping(1, 10));
+    assertEquals(1, small.nextBatch().size());
+    small.acks.expectMessage(StreamAck.ACK); // under the floor: reads on
+    other.add(-60_000);
+    timePasses(Duration.ofMillis(50)); // the paused connection looks again
+    big.acks.expectMessage(StreamAck.ACK);
+  }
+
+  @Test
+  void overTheBudgetTheConnectionsHoldingTheMostAreClosedFirst() {
+    ClientMemory memory = new ClientMemory(20_000, 20_000, 1_000);
+    ConnectionMetrics metrics = new ConnectionMetrics();
+    ActorRef<ConnectionManager.Command> manager = testKit.spawn(ConnectionManager.create(
+        settings(64, 1_000_000, 500_000, Duration.ofSeconds(60), Duration.ZERO), 10,
+        new RequestHandler(new FakeStore(), 64, "test", () -> "node"), metrics, memory));
+    // three clients that never read: 4, 1 and 2 pings of 3 000 bytes; only the first puts the total over 20 000
+    connectNonReadingClient(manager, 1, 3_000);
+    connectNonReadingClient(manager, 2, 3_000);
+    awaitTotalAbove(memory, 8_000);
+    connectNonReadingClient(manager, 4, 3_000);
+    org.apache.pekko.actor.testkit.typed.javadsl.TestProbe<Object> probe = testKit.createTestProbe();
+    probe.awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(1, metrics.closedOverBudget());
+      assertEquals(2, metrics.live());
+      return null;
+    });
+    long total = memory.total();
+    assertTrue(total > 8_000 && total < 20_000, "the two smaller clients still hold theirs: " + total);
+  }
+
+  private static void awaitRequests(Harness h, long requests) {
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(requests, h.metrics.requests());
+      return null;
+    });
+  }
+
+  /** Connects a client that sends {@code pings} pings of {@code bytes} each and never takes a byte of its answers. */
+  private static void connectNonReadingClient(ActorRef<ConnectionManager.Command> manager, int pings, int bytes) {
+    TestProbe<org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.util.ByteString,
+        org.apache.pekko.util.ByteString, org.apache.pekko.NotUsed>> flows = testKit.createTestProbe();
+    manager.tell(new ConnectionManager.Accept(new java.net.InetSocketAddress("127.0.0.1", 1000 + pings),
+        flows.ref()));
+    List<org.apache.pekko.util.ByteString> frames = new ArrayList<>();
+    for (int i = 1; i <= pings; i++) {
+      frames.add(org.apache.pekko.util.ByteString.fromArray(Messages.frameOf(ping(i, bytes))));
+    }
+    org.apache.pekko.stream.javadsl.Source.from(frames)
+        .concat(org.apache.pekko.stream.javadsl.Source.never())
+        .via(flows.receiveMessage())
+        .runWith(org.apache.pekko.stream.javadsl.Sink.fromSubscriber(new NeverRequests()), testKit.system());
+  }
+
+  private static void awaitTotalAbove(ClientMemory memory, long bytes) {
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertTrue(memory.total() > bytes, "total " + memory.total());
+      return null;
+    });
+  }
+
+  /** A subscriber that never asks for an element: a client that never reads. */
+  private static final class NeverRequests implements org.reactivestreams.Subscriber<org.apache.pekko.util.ByteString> {
+    @Override
+    public void onSubscribe(org.reactivestreams.Subscription subscription) {
+    }
+
+    @Override
+    public void onNext(org.apache.pekko.util.ByteString item) {
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+    }
+
+    @Override
+    public void onComplete() {
+    }
+  }
+
+  @Test
   void idleConnectionIsClosedAndRequestsResetTheTimer() {
-    Harness h = new Harness(settings(16, 1 << 20, 1 << 19, Duration.ofSeconds(60), Duration.ofMillis(500)));
+    Harness h = new Harness(settings(16, 1 << 20, 1 << 19, Duration.ofSeconds(60), Duration.ofSeconds(30)));
     for (int i = 1; i <= 4; i++) {
-      h.out.expectNoMessage(Duration.ofMillis(250));
+      timePasses(Duration.ofSeconds(20));
       h.send(ping(i, 1));
       assertTrue(h.nextBatch().get(0) instanceof PingResponse);
       h.actor.tell(ConnectionActor.OutboundAck.INSTANCE);
     }
-    // 1 s of traffic so far, each gap under 500 ms: still open
+    // 80 s of traffic so far, each gap under 30 s: still open
+    h.out.expectNoMessage(NONE);
     assertEquals(0, h.metrics.closedIdle());
-    assertInstanceOf(Outbound.Finish.class, h.out.receiveMessage(Duration.ofSeconds(2)));
+    timePasses(Duration.ofSeconds(31));
+    assertInstanceOf(Outbound.Finish.class, h.out.receiveMessage());
     assertEquals(1, h.metrics.closedIdle());
     testKit.stop(h.actor);
   }

@@ -67,6 +67,24 @@ final class RawConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * True when, after whatever the server had sent is read and dropped, the connection ends (EOF or reset) within the
+   * socket timeout; false if it stays open.
+   */
+  boolean drainsToClose() throws IOException {
+    byte[] sink = new byte[64 * 1024];
+    try {
+      while (in.read(sink) != -1) {
+        // discard
+      }
+      return true;
+    } catch (java.net.SocketTimeoutException stillOpen) {
+      return false;
+    } catch (SocketException reset) {
+      return true;
+    }
+  }
+
   @Override
   public void close() throws IOException {
     socket.close();

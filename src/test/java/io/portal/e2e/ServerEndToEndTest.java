@@ -206,29 +206,104 @@ class ServerEndToEndTest {
   }
 
   @Test
-  void aClientThatNeverReadsIsCutOffWhileOthersAreServed() throws Exception {
+  void aClientThatNeverReadsIsHeldBackThenCutOffWhileOthersAreServed() throws Exception {
     try (TestServer server = new TestServer("""
         portal.connection.outbound-hard-limit = 1MiB
         portal.connection.outbound-soft-limit = 512KiB
+        portal.connection.outbound-soft-duration = 2s
         """);
         PortalClient good = PortalClient.connect("127.0.0.1", server.port());
         RawConnection reader = new RawConnection(server.port(), 4096)) {
       good.set(utf8("big"), ByteString.copyFrom(new byte[256 * 1024]));
+      long peak = 0;
       try {
         for (int i = 0; i < 400; i++) { // 100 MiB of responses asked for, none read
           reader.send(GetRequest.newBuilder().setRequestId(i + 1).setKey(utf8("big")).build());
-          if (server.server.metrics().closedOutboundHard() > 0) {
-            break;
-          }
+          peak = Math.max(peak, server.server.clientMemory().total());
+        }
+        for (int i = 0; i < 100 && server.server.metrics().closedOutboundSoft() == 0; i++) {
+          peak = Math.max(peak, server.server.clientMemory().total());
+          Thread.sleep(50);
         }
       } catch (java.net.SocketException reset) {
         // the server reset the connection before this loop saw the counter: the expected outcome
       }
-      await("connections closed over the hard limit", () -> server.server.metrics().closedOutboundHard(), 1,
+      // the server stopped reading it at the soft limit: never near the 100 MiB asked for, nor the hard limit
+      assertTrue(peak > 512 * 1024 && peak < 1024 * 1024, "peak bytes held " + peak);
+      await("connections closed for not reading", () -> server.server.metrics().closedOutboundSoft(), 1,
           Duration.ofSeconds(10));
+      assertEquals(0, server.server.metrics().closedOutboundHard());
       assertEquals(utf8("alive"), good.ping(utf8("alive")));
       assertEquals(256 * 1024, good.get("big").orElseThrow().value().size());
       await("live connections", () -> server.server.metrics().live(), 1, Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
+  void aReadingClientPipeliningLargeGetsIsSlowedNotReset() throws Exception {
+    try (TestServer server = new TestServer("");
+        PortalClient writer = PortalClient.connect("127.0.0.1", server.port());
+        RawConnection reader = new RawConnection(server.port())) {
+      byte[] value = new byte[1 << 20];
+      new java.util.Random(7).nextBytes(value);
+      writer.set(utf8("mib"), ByteString.copyFrom(value));
+      for (int i = 1; i <= 64; i++) { // 64 MiB of answers, twice the hard limit, asked for at once
+        reader.send(GetRequest.newBuilder().setRequestId(i).setKey(utf8("mib")).build());
+      }
+      for (int i = 1; i <= 64; i++) {
+        GetResponse response = (GetResponse) reader.read();
+        assertEquals(i, response.getRequestId());
+        assertEquals(ByteString.copyFrom(value), response.getValue());
+      }
+      assertEquals(0, server.server.metrics().closedOutboundHard());
+      assertEquals(0, server.server.metrics().closedOutboundSoft());
+      await("bytes held once all is read", () -> server.server.clientMemory().total(), 0, Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
+  void aFrameLeftUnfinishedIsAnErrorAfterTheFrameTimeout() throws Exception {
+    try (TestServer server = new TestServer("portal.protocol.frame-timeout = 1s");
+        RawConnection trickler = new RawConnection(server.port())) {
+      trickler.sendHeader(MessageType.SET_REQUEST_VALUE, 1000);
+      trickler.out.write(new byte[10]);
+      trickler.out.flush();
+      assertError(trickler.read(), 0, ErrorCode.MALFORMED_FRAME,
+          "frame not received whole within 1000 ms: 10 of 1000 payload bytes received");
+      assertTrue(trickler.closedByServer());
+      assertEquals(1, server.server.metrics().closedFrameTimeout());
+      await("bytes held", () -> server.server.clientMemory().total(), 0, Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
+  void overTheServersBudgetTheLargestConsumerIsClosed() throws Exception {
+    try (TestServer server = new TestServer("""
+        portal.memory.clients-budget = 12MiB
+        portal.memory.clients-pause-percent = 100
+        portal.connection.outbound-soft-limit = 16MiB
+        """);
+        PortalClient good = PortalClient.connect("127.0.0.1", server.port());
+        RawConnection big = new RawConnection(server.port(), 4096);
+        RawConnection small = new RawConnection(server.port(), 4096)) {
+      good.set(utf8("mib"), ByteString.copyFrom(new byte[1 << 20]));
+      good.set(utf8("kib"), ByteString.copyFrom(new byte[100 << 10]));
+      for (int i = 1; i <= 60; i++) {
+        small.send(GetRequest.newBuilder().setRequestId(i).setKey(utf8("kib")).build()); // 6 MiB, never read
+      }
+      // what the kernel's socket buffers do not take stays held for it
+      await("the small reader holds bytes", () -> server.server.clientMemory().total() > 1 << 20 ? 1 : 0, 1,
+          Duration.ofSeconds(5));
+      for (int i = 1; i <= 24; i++) {
+        big.send(GetRequest.newBuilder().setRequestId(i).setKey(utf8("mib")).build()); // 24 MiB, never read
+      }
+      await("connections closed over the budget", () -> server.server.metrics().closedOverBudget(), 1,
+          Duration.ofSeconds(10));
+      assertTrue(big.drainsToClose(), "the largest consumer is the one closed");
+      assertEquals(utf8("alive"), good.ping(utf8("alive")));
+      long total = server.server.clientMemory().total();
+      assertTrue(total > 1 << 20 && total < 12 << 20, "the small reader keeps its bytes: " + total);
+      assertEquals(2, server.server.metrics().live());
     }
   }
 

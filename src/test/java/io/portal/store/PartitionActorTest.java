@@ -32,7 +32,8 @@ class PartitionActorTest {
 
   private static StoreSettings settings() {
     return new StoreSettings(1, Duration.ofSeconds(5), true, Path.of("unused"),
-        new DedupPolicy(Duration.ofMinutes(10), 1000), 100, 4096, 4 << 20, 1000, 1000, Duration.ofSeconds(10),
+        new DedupPolicy(Duration.ofMinutes(10), 1000), 100, 4096, 4 << 20, 1000, 32L << 20, 64L << 20,
+        1000, Duration.ofSeconds(10),
         Duration.ofSeconds(10),
         new H2Housekeeping.Settings(Duration.ofSeconds(1), 80, 16 << 20, Duration.ZERO, 2000, 0, 1, false));
   }
