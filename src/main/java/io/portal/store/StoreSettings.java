@@ -48,7 +48,10 @@ public record StoreSettings(
     return fromConfig(config, Runtime.getRuntime().maxMemory());
   }
 
-  /** Reads the settings; {@code max-write-bytes-in-flight = auto} is a thirty-second of {@code maxHeapBytes}. */
+  /**
+   * Reads the settings; {@code max-write-bytes-in-flight = auto} is a sixty-fourth of {@code maxHeapBytes}, and
+   * {@code h2.compact-write-limit = auto} a sixty-fourth of it, between 1 and 16 MiB.
+   */
   public static StoreSettings fromConfig(Config config, long maxHeapBytes) {
     String mode = config.getString("portal.store.mode");
     if (!mode.equals("durable") && !mode.equals("memory")) {
@@ -68,13 +71,15 @@ public record StoreSettings(
         intIn(config, "portal.store.max-pending-writes", 1, Integer.MAX_VALUE),
         positiveBytes(config, "portal.store.max-pending-bytes"),
         "auto".equals(config.getValue("portal.store.max-write-bytes-in-flight").unwrapped().toString())
-            ? Math.max(1, maxHeapBytes / 32) : positiveBytes(config, "portal.store.max-write-bytes-in-flight"),
+            ? Math.max(1, maxHeapBytes / 64) : positiveBytes(config, "portal.store.max-write-bytes-in-flight"),
         intIn(config, "portal.store.expiry-batch", 1, Integer.MAX_VALUE),
         positiveDuration(config, "portal.store.recovery-timeout"),
         positiveDuration(config, "portal.store.wake-interval"),
         new H2Housekeeping.Settings(positiveDuration(config, "portal.store.h2.upkeep-interval"),
             intIn(config, "portal.store.h2.compact-fill-rate", 0, 100),
-            (int) Math.min(Integer.MAX_VALUE, positiveBytes(config, "portal.store.h2.compact-write-limit")),
+            (int) ("auto".equals(config.getValue("portal.store.h2.compact-write-limit").unwrapped().toString())
+                ? Math.max(1 << 20, Math.min(16L << 20, maxHeapBytes / 64))
+                : Math.min(Integer.MAX_VALUE, positiveBytes(config, "portal.store.h2.compact-write-limit"))),
             h2File ? durationOrOff(config, "portal.store.h2.delete-interval") : Duration.ZERO,
             intIn(config, "portal.store.h2.delete-batch-rows", 1, Integer.MAX_VALUE),
             intIn(config, "portal.store.h2.compact-on-start-fill-rate", 0, 100),

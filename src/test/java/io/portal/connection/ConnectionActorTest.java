@@ -433,6 +433,23 @@ class ConnectionActorTest {
   }
 
   @Test
+  void writesWaitWhileTheStoreHasNoRoomAndTheConnectionStopsReading() {
+    Harness h = new Harness(settings(64, 1 << 20, 1 << 19, Duration.ofSeconds(60), Duration.ZERO));
+    h.store.acceptingWrites = false;
+    h.send(SetRequest.newBuilder().setRequestId(1).setKey(ByteString.copyFromUtf8("k"))
+        .setValue(ByteString.copyFromUtf8("v")).build());
+    h.acks.expectNoMessage(NONE); // held back: nothing more is read
+    assertEquals(0, h.store.sets.get());
+    timePasses(Duration.ofMillis(50));
+    h.out.expectNoMessage(NONE); // looked again, still no room
+    h.store.acceptingWrites = true;
+    timePasses(Duration.ofMillis(50));
+    assertEquals(1, ((SetResponse) h.nextBatch().get(0)).getVersion());
+    assertEquals(1, h.store.sets.get());
+    h.acks.expectMessage(StreamAck.ACK);
+  }
+
+  @Test
   void idleConnectionIsClosedAndRequestsResetTheTimer() {
     Harness h = new Harness(settings(16, 1 << 20, 1 << 19, Duration.ofSeconds(60), Duration.ofSeconds(30)));
     for (int i = 1; i <= 4; i++) {

@@ -38,8 +38,18 @@ final class FakeStore implements KvStore {
     return pending(key.toStringUtf8());
   }
 
+  /** What {@link #acceptingWrite} answers. */
+  volatile boolean acceptingWrites = true;
+  final java.util.concurrent.atomic.AtomicInteger sets = new java.util.concurrent.atomic.AtomicInteger();
+
+  @Override
+  public boolean acceptingWrite(long bytes) {
+    return acceptingWrites;
+  }
+
   @Override
   public CompletionStage<Long> set(Write.Set write) {
+    sets.incrementAndGet();
     CompletableFuture<Long> held = heldSets.get(write.key().toStringUtf8());
     return held != null ? held : CompletableFuture.completedFuture(1L);
   }

@@ -102,6 +102,8 @@ class MemoryAttackIT {
       }
       String peakRss = peakRss(server.process.pid());
 
+      Path serverLog = dataDir.resolveSibling(dataDir.getFileName() + "-server.log");
+      Files.write(serverLog, server.linesMatching(Pattern.compile(""))); // kept for a post-mortem
       assertTrue(server.process.isAlive(), "the server is up");
       assertEquals(List.of(), server.linesMatching(Pattern.compile("OutOfMemoryError")));
       long closedPartials = countClosed(partials);

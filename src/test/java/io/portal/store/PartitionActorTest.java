@@ -1,6 +1,9 @@
 package io.portal.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.google.protobuf.ByteString;
 import com.typesafe.config.ConfigFactory;
@@ -31,8 +34,12 @@ class PartitionActorTest {
   }
 
   private static StoreSettings settings() {
+    return settings(32L << 20);
+  }
+
+  private static StoreSettings settings(long maxPendingBytes) {
     return new StoreSettings(1, Duration.ofSeconds(5), true, Path.of("unused"),
-        new DedupPolicy(Duration.ofMinutes(10), 1000), 100, 4096, 4 << 20, 1000, 32L << 20, 64L << 20,
+        new DedupPolicy(Duration.ofMinutes(10), 1000), 100, 4096, 4 << 20, 1000, maxPendingBytes, 64L << 20,
         1000, Duration.ofSeconds(10),
         Duration.ofSeconds(10),
         new H2Housekeeping.Settings(Duration.ofSeconds(1), 80, 16 << 20, Duration.ZERO, 2000, 0, 1, false));
@@ -50,7 +57,11 @@ class PartitionActorTest {
     PartitionState state = PartitionState.empty();
 
     Harness() {
-      partition = testKit.spawn(PartitionActor.create(0, settings(), local, (id, parent, s) ->
+      this(settings());
+    }
+
+    Harness(StoreSettings settings) {
+      partition = testKit.spawn(PartitionActor.create(0, settings, local, (id, parent, s) ->
           Behaviors.setup(context -> {
             parent.tell(new JournalEvent.Recovered(PartitionState.empty()));
             return Behaviors.receiveMessage(command -> {
@@ -103,6 +114,53 @@ class PartitionActorTest {
     for (TestProbe<PartitionActor.WriteReply> reply : waiting) {
       assertEquals(new PartitionActor.WriteReply.Done(Outcome.set(1)), reply.receiveMessage());
     }
+  }
+
+  @Test
+  void writesBeyondThePendingBytesLimitAreRefusedAndTakenAgainOnceItDrains() {
+    Harness h = new Harness(settings(1000));
+    TestProbe<PartitionActor.WriteReply> first = h.set("a", "1", 0);
+    JournalCommand inFlight = h.journal.receiveMessage();
+    String value = "v".repeat(400); // 1 + 32 + 400 = 433 bytes as the partition counts a change
+    TestProbe<PartitionActor.WriteReply> b = h.set("b", value, 0);
+    TestProbe<PartitionActor.WriteReply> c = h.set("c", value, 0);
+    TestProbe<PartitionActor.WriteReply> d = h.set("d", value, 0);
+    assertEquals(new PartitionActor.WriteReply.Unavailable(
+        "partition 0 has 866 bytes of writes waiting, limit 1000 (portal.store.max-pending-bytes)"), d.receiveMessage());
+    h.state = h.state.apply(inFlight.event(), settings().dedup());
+    inFlight.replyTo().tell(new JournalEvent.Persisted(h.state));
+    assertEquals(new PartitionActor.WriteReply.Done(Outcome.set(1)), first.receiveMessage());
+    assertEquals(2, h.persist().changes().size(), "b and c went to the journal together");
+    assertEquals(new PartitionActor.WriteReply.Done(Outcome.set(1)), b.receiveMessage());
+    assertEquals(new PartitionActor.WriteReply.Done(Outcome.set(1)), c.receiveMessage());
+    TestProbe<PartitionActor.WriteReply> again = h.set("d", value, 0);
+    h.persist();
+    assertEquals(new PartitionActor.WriteReply.Done(Outcome.set(1)), again.receiveMessage());
+  }
+
+  @Test
+  void theStoreRefusesWritesBeyondItsBytesInFlightAndSaysWhenItHasRoom() {
+    TestProbe<PartitionActor.Command> partition = testKit.createTestProbe();
+    PartitionedKvStore store = new PartitionedKvStore(i -> partition.ref(), 1, testKit.system().scheduler(),
+        Duration.ofSeconds(5), new LocalPartitions(1), 100);
+    assertTrue(store.acceptingWrite(1_000), "with nothing in flight one write is always taken");
+    var first = store.set(new Write.Set(utf8("k"), utf8("x".repeat(59)), 0, OptionalLong.empty(), null))
+        .toCompletableFuture();
+    PartitionActor.Apply apply = (PartitionActor.Apply) partition.receiveMessage();
+    assertEquals(60, store.writeBytesInFlight());
+    assertFalse(store.acceptingWrite(50));
+    assertTrue(store.acceptingWrite(40));
+    var refused = store.set(new Write.Set(utf8("j"), utf8("y".repeat(49)), 0, OptionalLong.empty(), null))
+        .toCompletableFuture();
+    var failure = assertThrows(java.util.concurrent.ExecutionException.class, () -> refused.get(5,
+        java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals("writes in flight on this node hold 60 bytes; 50 more would exceed the limit 100 "
+        + "(portal.store.max-write-bytes-in-flight): retry later", failure.getCause().getMessage());
+    assertTrue(failure.getCause() instanceof StoreUnavailableException);
+    apply.replyTo().tell(new PartitionActor.WriteReply.Done(Outcome.set(1)));
+    assertEquals(1L, first.join());
+    assertEquals(0, store.writeBytesInFlight());
+    assertTrue(store.acceptingWrite(1_000));
   }
 
   @Test
