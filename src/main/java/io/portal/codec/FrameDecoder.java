@@ -179,7 +179,9 @@ public final class FrameDecoder {
       public void onTimer(Object key) {
         if (READ_RETRY.equals(key)) {
           emitNext();
-        } else if (FRAME_CLOCK.equals(key) && unfinished()) {
+        } else if (FRAME_CLOCK.equals(key) && !unfinished()) {
+          waitedNanos = 0;
+        } else if (FRAME_CLOCK.equals(key)) {
           if (hasBeenPulled(in) || heldByBudget) {
             waitedNanos += tickNanos; // not while the connection asks for no frames
           }
@@ -232,18 +234,14 @@ public final class FrameDecoder {
         return !buffer.isEmpty() || skipRemaining > 0;
       }
 
-      /** Starts the frame clock when a frame is unfinished, stops and resets it when none is. */
+      /**
+       * Starts the frame clock the first time a frame is unfinished; from then on it ticks for the stage's life (a
+       * tick with no unfinished frame does nothing), which is cheaper than a timer per frame split across reads.
+       */
       private void runFrameClock() {
-        if (frameTimeout.isZero()) {
-          return;
-        }
-        if (unfinished() && !clockRunning) {
+        if (!clockRunning && !frameTimeout.isZero() && unfinished()) {
           clockRunning = true;
-          waitedNanos = 0;
           scheduleWithFixedDelay(FRAME_CLOCK, Duration.ofNanos(tickNanos), Duration.ofNanos(tickNanos));
-        } else if (!unfinished() && clockRunning) {
-          clockRunning = false;
-          cancelTimer(FRAME_CLOCK);
         }
       }
 

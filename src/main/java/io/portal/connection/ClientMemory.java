@@ -3,6 +3,7 @@ package io.portal.connection;
 import io.portal.codec.InboundBudget;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The server-wide budget for bytes held for clients: what every connection holds (request bytes read ahead or
@@ -18,7 +19,8 @@ public final class ClientMemory {
   private final long budget;
   private final long pauseLevel;
   private final long floor;
-  private final AtomicLong total = new AtomicLong();
+  /** Striped: every connection adds to it twice per request, and a single counter would be one contended line. */
+  private final LongAdder total = new LongAdder();
   private final AtomicBoolean evictionRequested = new AtomicBoolean();
   private volatile Runnable onOverBudget = () -> {
   };
@@ -63,7 +65,7 @@ public final class ClientMemory {
 
   /** Bytes held for all clients now. */
   public long total() {
-    return total.get();
+    return total.sum();
   }
 
   public long budget() {
@@ -71,7 +73,7 @@ public final class ClientMemory {
   }
 
   boolean overPauseLevel() {
-    return total.get() > pauseLevel;
+    return total.sum() > pauseLevel;
   }
 
   private void requestEviction() {
@@ -86,27 +88,31 @@ public final class ClientMemory {
    * no-ops, so a stream stage that stops after its actor leaves nothing counted.
    */
   public final class Account implements InboundBudget {
+    /** {@link #held} once closed. */
+    private static final long CLOSED = Long.MIN_VALUE;
     private final long pauseAt;
-    private long held;
-    private boolean closed;
-    private volatile long heldNow;
+    /** Bytes held, or {@link #CLOSED}. */
+    private final AtomicLong held = new AtomicLong();
 
     private Account(long pauseAt) {
       this.pauseAt = pauseAt;
     }
 
+    /**
+     * Lock-free: an add that races with {@link #close} either lands before it (and close takes it off the total) or
+     * is dropped; the total comes out right either way.
+     */
     @Override
     public void add(long delta) {
-      long newTotal;
-      synchronized (this) {
-        if (closed || delta == 0) {
+      long before;
+      do {
+        before = held.get();
+        if (before == CLOSED || delta == 0) {
           return;
         }
-        held += delta;
-        heldNow = held;
-        newTotal = total.addAndGet(delta);
-      }
-      if (delta > 0 && newTotal > budget) {
+      } while (!held.compareAndSet(before, before + delta));
+      total.add(delta);
+      if (delta > 0 && total.sum() > budget) {
         requestEviction();
       }
     }
@@ -119,30 +125,26 @@ public final class ClientMemory {
 
     /** True when {@code reserved} more bytes on top of what it holds keep it within what it may hold. */
     boolean mayTake(long reserved) {
-      long wouldHold = heldNow + reserved;
+      long wouldHold = held() + reserved;
       return wouldHold < floor || (wouldHold < pauseAt && !overPauseLevel());
     }
 
     /** True when it holds more than the floor while the server is over its pause level. */
     boolean pausedByServer() {
-      return heldNow >= floor && overPauseLevel();
+      return held() >= floor && overPauseLevel();
     }
 
-    /** Bytes held now. */
+    /** Bytes held now (0 once closed). */
     public long held() {
-      return heldNow;
+      long now = held.get();
+      return now == CLOSED ? 0 : now;
     }
 
     /** Releases everything this connection holds; later adds are ignored. */
     public void close() {
-      synchronized (this) {
-        if (closed) {
-          return;
-        }
-        closed = true;
-        total.addAndGet(-held);
-        held = 0;
-        heldNow = 0;
+      long last = held.getAndSet(CLOSED);
+      if (last != CLOSED) {
+        total.add(-last);
       }
     }
   }
