@@ -60,7 +60,8 @@ class CrashIT {
     Path dataDir = TestServer.newDataDir();
     // snapshots every 15-20 events and old events deleted every 100 ms: kills land amid both, and each restart
     // recovers from a snapshot and the events after it
-    List<String> jvm = List.of("-Dportal.server.port=0", "-Dportal.store.data-dir=" + dataDir,
+    List<String> jvm = List.of("-Dportal.server.port=0", JarProcess.freeManagementPort(),
+        "-Dportal.store.data-dir=" + dataDir,
         "-Dportal.store.partitions=16", "-Dportal.store.snapshot-every-events=20",
         "-Dportal.store.h2.delete-interval=100ms");
     Map<String, Acked> acked = new ConcurrentHashMap<>();

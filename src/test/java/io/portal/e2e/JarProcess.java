@@ -45,6 +45,16 @@ final class JarProcess implements AutoCloseable {
     return jar;
   }
 
+  /**
+   * The option that puts the server's health checks on a free port instead of the default 8558, so that a test runs
+   * beside a server started from the README.
+   */
+  static String freeManagementPort() throws IOException {
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return "-Dpekko.management.http.port=" + free.getLocalPort();
+    }
+  }
+
   /** Starts {@code java [jvmArgs] -jar portal.jar [args]} in the project folder. */
   static JarProcess start(List<String> jvmArgs, String... args) throws IOException {
     List<String> command = new ArrayList<>();

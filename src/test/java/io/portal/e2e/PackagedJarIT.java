@@ -35,7 +35,7 @@ class PackagedJarIT {
   @Test
   void jarServesTheCliAndStopsOnSigterm() throws Exception {
     Path dataDir = TestServer.newDataDir();
-    try (JarProcess server = JarProcess.start(List.of("-Dportal.server.port=0",
+    try (JarProcess server = JarProcess.start(List.of("-Dportal.server.port=0", JarProcess.freeManagementPort(),
         "-Dportal.store.data-dir=" + dataDir))) {
       Matcher ready = server.await(JarProcess.READY, 120);
       assertEquals("0.1.0-SNAPSHOT", ready.group(1));
@@ -76,7 +76,7 @@ class PackagedJarIT {
   void aTakenPortFailsStartupWithStatusOne() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         JarProcess server = JarProcess.start(List.of("-Dportal.server.port=" + taken.getLocalPort(),
-            "-Dportal.store.data-dir=" + TestServer.newDataDir()))) {
+            JarProcess.freeManagementPort(), "-Dportal.store.data-dir=" + TestServer.newDataDir()))) {
       assertTrue(server.process.waitFor(120, TimeUnit.SECONDS));
       assertEquals(1, server.process.exitValue());
       server.await(Pattern.compile("Portal could not start on 127\\.0\\.0\\.1:" + taken.getLocalPort()), 10);
