@@ -51,6 +51,15 @@ class ArchitectureTest {
   }
 
   @Test
+  void theJournalKnowsNoOtherPartOfPortal() {
+    noClasses().that().resideInAPackage("io.portal.journal..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.portal.protocol..", "io.portal.codec..",
+            "io.portal.connection..", "io.portal.transport..", "io.portal.server..", "io.portal.client..",
+            "io.portal.cluster..", "io.portal.store..")
+        .check(classes);
+  }
+
+  @Test
   void onlyTheServerKnowsTheClusterExists() {
     noClasses().that().resideOutsideOfPackages("io.portal.server..", "io.portal.cluster..")
         .should().dependOnClassesThat().resideInAPackage("io.portal.cluster..")

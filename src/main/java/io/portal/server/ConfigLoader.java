@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
+import io.portal.store.JournalSchema;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.Map;
@@ -41,10 +42,24 @@ public final class ConfigLoader {
    * The full configuration for {@code userConfig}: system properties over it, over Portal's Pekko settings
    * ({@code portal-pekko.conf}), over every reference.conf. Tests build their configuration with this too.
    */
+  /**
+   * {@code portal.store.journal = rocksdb} selects the RocksDB journal and snapshot store plugins (over the JDBC ones
+   * that portal-pekko.conf names); otherwise nothing.
+   */
+  private static Config journalPlugins(Config config) {
+    if (!config.hasPath(JournalSchema.JOURNAL) || !"rocksdb".equals(config.getString(JournalSchema.JOURNAL))) {
+      return ConfigFactory.empty();
+    }
+    return ConfigFactory.parseMap(Map.of(
+        "pekko.persistence.journal.plugin", "portal.rocksdb.journal",
+        "pekko.persistence.snapshot-store.plugin", "portal.rocksdb.snapshot-store"));
+  }
+
   public static Config resolve(Config userConfig) {
     Config pekkoSettings = ConfigFactory.parseResources(ConfigLoader.class, "/" + PEKKO_SETTINGS,
         ConfigParseOptions.defaults().setAllowMissing(false));
-    Config layered = userConfig.withFallback(pekkoSettings);
+    Config layered = journalPlugins(userConfig.withFallback(ConfigFactory.defaultOverrides()))
+        .withFallback(userConfig).withFallback(pekkoSettings);
     Config loaded = ConfigFactory.load(layered);
     // the journal URL is built from the data folder; H2 refuses implicitly relative paths, so make it absolute
     String dataDir = loaded.getString(DATA_DIR);
@@ -53,6 +68,10 @@ public final class ConfigLoader {
       return loaded;
     }
     Config override = ConfigFactory.parseMap(Map.of(DATA_DIR, absolute.toString()));
+    if (JournalSchema.isRocksDb(loaded)) {
+      override = override.withFallback(ConfigFactory.parseMap(Map.of("portal.rocksdb.dir",
+          Path.of(loaded.getString("portal.rocksdb.dir")).toAbsolutePath().normalize().toString())));
+    }
     return ConfigFactory.load(override.withFallback(ConfigFactory.defaultOverrides()).withFallback(layered));
   }
 }

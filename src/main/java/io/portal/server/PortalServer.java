@@ -72,7 +72,10 @@ public final class PortalServer {
     StoreSettings storeSettings = settings.store();
     Config config = system.settings().config();
     requireSharedJournalForMultiNode(config, storeSettings);
-    if (storeSettings.durable()) {
+    if (storeSettings.durable() && JournalSchema.isRocksDb(config)) {
+      refuseOldH2Data(storeSettings);
+    } else if (storeSettings.durable()) {
+      refuseRocksDbData(config);
       if (storeSettings.h2().mendCommitLeak()) {
         H2CommitLeakFix.apply(); // before anything opens H2
       }
@@ -94,7 +97,9 @@ public final class PortalServer {
       return store.wakeAll(storeSettings.recoveryTimeout()).thenApply(ignored -> {
         LOG.info("{} partitions {} in {} ms ({})", storeSettings.partitions(),
             storeSettings.durable() ? "recovered" : "started", (System.nanoTime() - startNanos) / 1_000_000,
-            storeSettings.durable() ? "journal " + JournalSchema.url(config) : "memory only");
+            !storeSettings.durable() ? "memory only" : JournalSchema.isRocksDb(config)
+                ? "RocksDB journal in " + config.getString("portal.rocksdb.dir")
+                : "journal " + JournalSchema.url(config));
         keepPartitionsAwake(system, store, storeSettings.wakeInterval());
         return store;
       });
@@ -117,12 +122,42 @@ public final class PortalServer {
    */
   static void requireSharedJournalForMultiNode(Config config, StoreSettings store) {
     java.util.List<String> seeds = config.getStringList("pekko.cluster.seed-nodes");
+    if (store.durable() && !seeds.isEmpty() && JournalSchema.isRocksDb(config)) {
+      throw new IllegalStateException("this node is configured for a multi-node cluster (pekko.cluster.seed-nodes = "
+          + seeds + ") but its journal is the node-local RocksDB journal (portal.store.journal = rocksdb): a "
+          + "partition moved to another node would lose its data. Use the shared JDBC journal (PostgreSQL, see "
+          + "docs/cluster.md), or remove the seed nodes to run a single node");
+    }
     if (store.durable() && !seeds.isEmpty() && config.getString(
         "pekko-persistence-jdbc.shared-databases.portal.profile").contains("H2")) {
       throw new IllegalStateException("this node is configured for a multi-node cluster (pekko.cluster.seed-nodes = "
           + seeds + ") but its journal is the node-local H2 database in " + store.dataDir()
           + ": a partition moved to another node would lose its data. Configure a shared journal (PostgreSQL, "
           + "see docs/cluster.md), or remove the seed nodes to run a single node");
+    }
+  }
+
+  /**
+   * A data folder that holds an H2 journal file was written with the JDBC journal: starting the RocksDB journal over
+   * it would serve an empty store as if it were the data. Refused, naming the file.
+   */
+  private static void refuseOldH2Data(StoreSettings store) {
+    java.nio.file.Path h2File = store.dataDir().resolve("portal.mv.db");
+    if (java.nio.file.Files.exists(h2File)) {
+      throw new IllegalStateException("the data folder " + store.dataDir() + " holds a journal written with "
+          + "portal.store.journal = jdbc (" + h2File + "), but this server is configured for rocksdb: it would start "
+          + "empty over that data. Start it with portal.store.journal = jdbc, or point portal.store.data-dir at "
+          + "another folder");
+    }
+  }
+
+  /** The reverse of {@link #refuseOldH2Data}: a RocksDB journal in the folder, and the JDBC journal configured. */
+  private static void refuseRocksDbData(Config config) {
+    java.nio.file.Path rocks = java.nio.file.Path.of(config.getString("portal.rocksdb.dir"));
+    if (java.nio.file.Files.exists(rocks.resolve("CURRENT"))) {
+      throw new IllegalStateException("the folder " + rocks + " holds a journal written with portal.store.journal = "
+          + "rocksdb, but this server is configured for jdbc: it would start without that data. Start it with "
+          + "portal.store.journal = rocksdb");
     }
   }
 

@@ -44,7 +44,15 @@ public final class JournalSchema {
 
   /** True when the journal is the embedded H2 file ({@value #H2_FILE}...), false for any other or none configured. */
   static boolean isH2File(Config config) {
-    return config.hasPath(DB + ".db.url") && url(config).startsWith(H2_FILE);
+    return !isRocksDb(config) && config.hasPath(DB + ".db.url") && url(config).startsWith(H2_FILE);
+  }
+
+  /** The setting that chooses the journal: {@code jdbc} (H2 file or PostgreSQL) or {@code rocksdb}. */
+  public static final String JOURNAL = "portal.store.journal";
+
+  /** True when {@code portal.store.journal = rocksdb}: the RocksDB journal, not JDBC. */
+  public static boolean isRocksDb(Config config) {
+    return config.hasPath(JOURNAL) && "rocksdb".equals(config.getString(JOURNAL));
   }
 
   /**

@@ -57,6 +57,10 @@ public record StoreSettings(
     if (!mode.equals("durable") && !mode.equals("memory")) {
       throw new ConfigException.BadValue("portal.store.mode", "'" + mode + "' is neither durable nor memory");
     }
+    String journal = config.getString(JournalSchema.JOURNAL);
+    if (!journal.equals("jdbc") && !journal.equals("rocksdb")) {
+      throw new ConfigException.BadValue(JournalSchema.JOURNAL, "'" + journal + "' is neither jdbc nor rocksdb");
+    }
     boolean h2File = JournalSchema.isH2File(config); // the H2-only settings are off for any other journal
     return new StoreSettings(
         intIn(config, "portal.store.partitions", 1, 65536),

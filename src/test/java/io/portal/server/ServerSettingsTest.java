@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
@@ -50,6 +51,34 @@ class ServerSettingsTest {
     String postgres = "pekko-persistence-jdbc.shared-databases.portal.db.url = "
         + "\"jdbc:postgresql://127.0.0.1:5432/portal\"";
     assertFalse(settings(postgres).store().h2().mendCommitLeak(), "no H2 to mend");
+  }
+
+  @Test
+  void theRocksDbJournalReplacesTheJdbcPluginsAndTheH2Upkeep() {
+    Config rocks = ConfigLoader.resolve(ConfigFactory.parseString("portal.store.journal = rocksdb\n"
+        + "portal.store.data-dir = /tmp/portal-x"));
+    assertEquals("portal.rocksdb.journal", rocks.getString("pekko.persistence.journal.plugin"));
+    assertEquals("portal.rocksdb.snapshot-store", rocks.getString("pekko.persistence.snapshot-store.plugin"));
+    assertEquals("/tmp/portal-x/journal", rocks.getString("portal.rocksdb.dir"));
+    ServerSettings s = ServerSettings.fromConfig(rocks);
+    assertFalse(s.store().upkeepDeletesEvents(), "each partition deletes its own");
+    assertFalse(s.store().h2().mendCommitLeak(), "no H2 to mend");
+    assertEquals("jdbc-journal", ConfigLoader.resolve(ConfigFactory.empty())
+        .getString("pekko.persistence.journal.plugin"), "the default stays JDBC");
+    String bad = assertThrows(ConfigException.class, () -> settings("portal.store.journal = leveldb")).getMessage();
+    assertTrue(bad.contains("portal.store.journal") && bad.contains("'leveldb' is neither jdbc nor rocksdb"), bad);
+  }
+
+  @Test
+  void memoryBudgetsFollowTheHeapUnlessSet() {
+    long heap = Runtime.getRuntime().maxMemory();
+    ServerSettings s = settings("");
+    assertEquals(heap / 4, s.memory().clientsBudget());
+    assertEquals(64 * 1024, s.memory().clientFloor());
+    assertEquals(Math.max(1, heap / 64), s.store().maxWriteBytesInFlight());
+    assertEquals(Duration.ofSeconds(10), s.connection().frameTimeout());
+    assertEquals(1 << 20, settings("portal.memory.clients-budget = 1MiB").memory().clientsBudget());
+    assertEquals(Duration.ZERO, settings("portal.protocol.frame-timeout = off").connection().frameTimeout());
   }
 
   @Test

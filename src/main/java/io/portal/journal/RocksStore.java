@@ -1,0 +1,138 @@
+package io.portal.journal;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.Statistics;
+import org.rocksdb.TickerType;
+import org.rocksdb.WALRecoveryMode;
+
+/**
+ * One RocksDB database holding a node's journal: column families {@code events} and {@code snapshots} keyed by
+ * {@link Keys}, and the default one for metadata (each entity's highest sequence number). Opened once per data folder
+ * and shared by the journal and the snapshot store; every write goes through its {@link GroupCommitWriter}, so an
+ * acknowledged write has been synced to disk. Closing closes the writer first, then every native object, the database
+ * last.
+ *
+ * <p>Damage is refused, never served: WAL recovery is absolute-consistency (a damaged log fails the open) and
+ * paranoid checks are on, so opening a damaged folder throws with RocksDB's description of the damage.
+ */
+public final class RocksStore implements AutoCloseable {
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final Path dir;
+  private final Statistics statistics;
+  private final LRUCache blockCache;
+  private final DBOptions dbOptions;
+  private final ColumnFamilyOptions cfOptions;
+  private final List<ColumnFamilyHandle> handles = new ArrayList<>();
+  private final RocksDB db;
+  private final ColumnFamilyHandle meta;
+  private final ColumnFamilyHandle events;
+  private final ColumnFamilyHandle snapshots;
+  private final GroupCommitWriter writer;
+
+  /**
+   * Opens (creating if needed) the database in {@code dir}.
+   *
+   * @param blockCacheBytes  shared block cache for reads (replay, snapshot loads)
+   * @param writeBufferBytes size of each column family's memtable
+   * @throws RocksDBException when the folder cannot be opened, damage included; the message says what RocksDB found
+   */
+  public static RocksStore open(Path dir, long blockCacheBytes, long writeBufferBytes) throws RocksDBException {
+    try {
+      Files.createDirectories(dir);
+    } catch (java.io.IOException e) {
+      throw new RocksDBException("cannot create the journal folder " + dir + ": " + e.getMessage());
+    }
+    return new RocksStore(dir, blockCacheBytes, writeBufferBytes);
+  }
+
+  private RocksStore(Path dir, long blockCacheBytes, long writeBufferBytes) throws RocksDBException {
+    this.dir = dir;
+    statistics = new Statistics();
+    blockCache = new LRUCache(blockCacheBytes);
+    dbOptions = new DBOptions()
+        .setCreateIfMissing(true)
+        .setCreateMissingColumnFamilies(true)
+        .setParanoidChecks(true)
+        .setWalRecoveryMode(WALRecoveryMode.AbsoluteConsistency)
+        .setStatistics(statistics);
+    cfOptions = new ColumnFamilyOptions()
+        .setWriteBufferSize(writeBufferBytes)
+        .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(blockCache));
+    List<ColumnFamilyDescriptor> descriptors = List.of(
+        new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
+        new ColumnFamilyDescriptor("events".getBytes(StandardCharsets.UTF_8), cfOptions),
+        new ColumnFamilyDescriptor("snapshots".getBytes(StandardCharsets.UTF_8), cfOptions));
+    RocksDB opened;
+    try {
+      opened = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+    } catch (RocksDBException e) {
+      closeOptions();
+      throw e;
+    }
+    db = opened;
+    meta = handles.get(0);
+    events = handles.get(1);
+    snapshots = handles.get(2);
+    writer = new GroupCommitWriter(db, "portal-journal-writer " + dir);
+  }
+
+  RocksDB db() {
+    return db;
+  }
+
+  ColumnFamilyHandle meta() {
+    return meta;
+  }
+
+  ColumnFamilyHandle events() {
+    return events;
+  }
+
+  ColumnFamilyHandle snapshots() {
+    return snapshots;
+  }
+
+  GroupCommitWriter writer() {
+    return writer;
+  }
+
+  /** The folder of the database. */
+  public Path dir() {
+    return dir;
+  }
+
+  /** How many times RocksDB has synced its write-ahead log: at least once per batch the writer committed. */
+  public long walSyncs() {
+    return statistics.getTickerCount(TickerType.WAL_FILE_SYNCED);
+  }
+
+  @Override
+  public void close() {
+    writer.close();
+    handles.forEach(ColumnFamilyHandle::close);
+    db.close();
+    closeOptions();
+  }
+
+  private void closeOptions() {
+    cfOptions.close();
+    dbOptions.close();
+    blockCache.close();
+    statistics.close();
+  }
+}

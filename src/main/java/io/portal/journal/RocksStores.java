@@ -1,0 +1,56 @@
+package io.portal.journal;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.actor.AbstractExtensionId;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.Extension;
+import org.rocksdb.RocksDBException;
+
+/**
+ * The RocksDB journals of one actor system, one per folder, shared by the journal and the snapshot store plugins and
+ * closed when the system terminates. Settings from {@code portal.rocksdb} (reference.conf).
+ */
+public final class RocksStores implements Extension {
+  private static final Id ID = new Id();
+
+  private final Config settings;
+  private final Map<Path, RocksStore> open = new ConcurrentHashMap<>();
+
+  private RocksStores(ExtendedActorSystem system) {
+    this.settings = system.settings().config().getConfig("portal.rocksdb");
+    system.registerOnTermination(this::closeAll);
+  }
+
+  /** The extension of {@code system}. */
+  public static RocksStores get(ActorSystem system) {
+    return ID.get(system);
+  }
+
+  /** The store in {@code portal.rocksdb.dir}, opened on first use; fails with RocksDB's reason when it cannot open. */
+  public RocksStore store() {
+    Path dir = Path.of(settings.getString("dir")).toAbsolutePath().normalize();
+    return open.computeIfAbsent(dir, d -> {
+      try {
+        return RocksStore.open(d, settings.getBytes("block-cache-size"), settings.getBytes("write-buffer-size"));
+      } catch (RocksDBException e) {
+        throw new IllegalStateException("cannot open the journal in " + d + ": " + e.getMessage(), e);
+      }
+    });
+  }
+
+  private void closeAll() {
+    open.values().forEach(RocksStore::close);
+    open.clear();
+  }
+
+  private static final class Id extends AbstractExtensionId<RocksStores> {
+    @Override
+    public RocksStores createExtension(ExtendedActorSystem system) {
+      return new RocksStores(system);
+    }
+  }
+}

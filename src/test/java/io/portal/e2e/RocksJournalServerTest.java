@@ -1,0 +1,75 @@
+package io.portal.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.portal.client.Entry;
+import io.portal.client.PortalClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** The server on the RocksDB journal ({@code portal.store.journal = rocksdb}): data survives, foreign folders refused. */
+class RocksJournalServerTest {
+  private static final String ROCKS = "portal.store.journal = rocksdb\nportal.store.partitions = 16\n";
+
+  private static ByteString utf8(String s) {
+    return ByteString.copyFromUtf8(s);
+  }
+
+  @Test
+  void everyAcknowledgedWriteSurvivesARestart() {
+    Path dir = TestServer.newDataDir();
+    try (TestServer first = new TestServer(ROCKS, dir);
+        PortalClient client = PortalClient.connect("127.0.0.1", first.port())) {
+      List<CompletableFuture<Long>> writes = new ArrayList<>();
+      for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 300; i++) {
+          writes.add(client.setAsync(utf8("k" + i), utf8("v" + round + "-" + i)));
+        }
+      }
+      writes.forEach(CompletableFuture::join);
+      assertTrue(client.delete(utf8("k0")));
+    }
+    assertTrue(Files.exists(dir.resolve("journal").resolve("CURRENT")), "the RocksDB journal is in data-dir/journal");
+    assertFalse(Files.exists(dir.resolve("portal.mv.db")), "no H2 file");
+    try (TestServer second = new TestServer(ROCKS, dir);
+        PortalClient client = PortalClient.connect("127.0.0.1", second.port())) {
+      assertTrue(client.get(utf8("k0")).isEmpty());
+      for (int i = 1; i < 300; i++) {
+        Entry entry = client.get(utf8("k" + i)).orElseThrow();
+        assertEquals("v2-" + i, entry.value().toStringUtf8());
+        assertEquals(3, entry.version());
+      }
+    }
+  }
+
+  @Test
+  void aFolderWrittenByOneJournalIsRefusedByTheOther() {
+    Path h2 = TestServer.newDataDir();
+    try (TestServer jdbc = new TestServer("", h2);
+        PortalClient client = PortalClient.connect("127.0.0.1", jdbc.port())) {
+      client.set(utf8("a"), utf8("1"));
+    }
+    AssertionError refused = assertThrows(AssertionError.class, () -> new TestServer(ROCKS, h2).close());
+    assertEquals("the data folder " + h2 + " holds a journal written with portal.store.journal = jdbc ("
+        + h2.resolve("portal.mv.db") + "), but this server is configured for rocksdb: it would start empty over that "
+        + "data. Start it with portal.store.journal = jdbc, or point portal.store.data-dir at another folder",
+        refused.getCause().getMessage());
+
+    Path rocks = TestServer.newDataDir();
+    try (TestServer first = new TestServer(ROCKS, rocks);
+        PortalClient client = PortalClient.connect("127.0.0.1", first.port())) {
+      client.set(utf8("a"), utf8("1"));
+    }
+    AssertionError back = assertThrows(AssertionError.class, () -> new TestServer("", rocks).close());
+    assertTrue(back.getCause().getMessage().startsWith("the folder " + rocks.resolve("journal")
+        + " holds a journal written with portal.store.journal = rocksdb"), back.getCause().getMessage());
+  }
+}
