@@ -111,6 +111,33 @@ public final class RocksStore implements AutoCloseable {
     return writer;
   }
 
+  /**
+   * The value recorded under {@code name} in the metadata; the first call for a name records {@code value} (synced)
+   * and returns it. For facts fixed when a folder is created, such as how the data is laid out.
+   */
+  public long recordOnce(String name, long value) throws RocksDBException {
+    byte[] key = ("m:" + name).getBytes(StandardCharsets.UTF_8);
+    byte[] stored = db.get(meta, key);
+    if (stored != null) {
+      return Keys.longOf(stored);
+    }
+    try {
+      writer.submit(batch -> {
+        try {
+          batch.put(meta, key, Keys.longValue(value));
+        } catch (RocksDBException e) {
+          throw new IllegalStateException(e);
+        }
+      }).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RocksDBException("interrupted while recording " + name);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new RocksDBException("recording " + name + " failed: " + e.getCause().getMessage());
+    }
+    return value;
+  }
+
   /** The folder of the database. */
   public Path dir() {
     return dir;

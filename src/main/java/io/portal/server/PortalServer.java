@@ -12,6 +12,8 @@ import io.portal.store.H2CrashRecovery;
 import io.portal.store.H2LeftoverCommitFix;
 import io.portal.store.H2Housekeeping;
 import io.portal.store.H2StartupCompaction;
+import io.portal.journal.RocksStore;
+import io.portal.journal.RocksStores;
 import io.portal.store.JournalSchema;
 import io.portal.store.LocalPartitions;
 import io.portal.store.PartitionedKvStore;
@@ -74,6 +76,7 @@ public final class PortalServer {
     requireSharedJournalForMultiNode(config, storeSettings);
     if (storeSettings.durable() && JournalSchema.isRocksDb(config)) {
       refuseOldH2Data(storeSettings);
+      requireSamePartitionCount(RocksStores.get(Adapter.toClassic(system)).store(), storeSettings.partitions());
     } else if (storeSettings.durable()) {
       refuseRocksDbData(config);
       if (storeSettings.h2().mendCommitLeak()) {
@@ -148,6 +151,22 @@ public final class PortalServer {
           + "portal.store.journal = jdbc (" + h2File + "), but this server is configured for rocksdb: it would start "
           + "empty over that data. Start it with portal.store.journal = jdbc, or point portal.store.data-dir at "
           + "another folder");
+    }
+  }
+
+  /** A RocksDB journal folder keeps the partition count it was created with: keys are hashed over that many. */
+  private static void requireSamePartitionCount(RocksStore journal, int partitions) {
+    long recorded;
+    try {
+      recorded = journal.recordOnce("partitions", partitions);
+    } catch (org.rocksdb.RocksDBException e) {
+      throw new IllegalStateException("cannot read the partition count of the journal in " + journal.dir() + ": "
+          + e.getMessage(), e);
+    }
+    if (recorded != partitions) {
+      throw new IllegalStateException("the data in " + journal.dir() + " was written with " + recorded
+          + " partitions, but portal.store.partitions is " + partitions + ": keys would be looked for in the wrong "
+          + "partitions. Start with portal.store.partitions = " + recorded);
     }
   }
 

@@ -51,6 +51,18 @@ class RocksJournalServerTest {
   }
 
   @Test
+  void aFolderKeepsItsPartitionCount() {
+    Path dir = TestServer.newDataDir();
+    new TestServer(ROCKS, dir).close();
+    AssertionError refused = assertThrows(AssertionError.class,
+        () -> new TestServer("portal.store.journal = rocksdb\nportal.store.partitions = 8", dir).close());
+    assertEquals("the data in " + dir.resolve("journal") + " was written with 16 partitions, but "
+        + "portal.store.partitions is 8: keys would be looked for in the wrong partitions. Start with "
+        + "portal.store.partitions = 16", refused.getCause().getMessage());
+    new TestServer(ROCKS, dir).close();
+  }
+
+  @Test
   void aFolderWrittenByOneJournalIsRefusedByTheOther() {
     Path h2 = TestServer.newDataDir();
     try (TestServer jdbc = new TestServer("", h2);
