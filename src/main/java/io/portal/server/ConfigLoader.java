@@ -43,11 +43,12 @@ public final class ConfigLoader {
    * ({@code portal-pekko.conf}), over every reference.conf. Tests build their configuration with this too.
    */
   /**
-   * {@code portal.store.journal = rocksdb} selects the RocksDB journal and snapshot store plugins (over the JDBC ones
-   * that portal-pekko.conf names); otherwise nothing.
+   * {@code portal.store.journal = rocksdb} (the default) selects the RocksDB journal and snapshot store plugins over
+   * the JDBC ones that portal-pekko.conf names; {@code jdbc} leaves those. Decided on the loaded configuration, so that
+   * the default, system properties and the file all count.
    */
-  private static Config journalPlugins(Config config) {
-    if (!config.hasPath(JournalSchema.JOURNAL) || !"rocksdb".equals(config.getString(JournalSchema.JOURNAL))) {
+  private static Config journalPlugins(Config loaded) {
+    if (!JournalSchema.isRocksDb(loaded)) {
       return ConfigFactory.empty();
     }
     return ConfigFactory.parseMap(Map.of(
@@ -58,7 +59,7 @@ public final class ConfigLoader {
   public static Config resolve(Config userConfig) {
     Config pekkoSettings = ConfigFactory.parseResources(ConfigLoader.class, "/" + PEKKO_SETTINGS,
         ConfigParseOptions.defaults().setAllowMissing(false));
-    Config layered = journalPlugins(userConfig.withFallback(ConfigFactory.defaultOverrides()))
+    Config layered = journalPlugins(ConfigFactory.load(userConfig.withFallback(pekkoSettings)))
         .withFallback(userConfig).withFallback(pekkoSettings);
     Config loaded = ConfigFactory.load(layered);
     // the journal URL is built from the data folder; H2 refuses implicitly relative paths, so make it absolute

@@ -165,8 +165,8 @@ public final class PortalServer {
     }
     if (recorded != partitions) {
       throw new IllegalStateException("the data in " + journal.dir() + " was written with " + recorded
-          + " partitions, but portal.store.partitions is " + partitions + ": keys would be looked for in the wrong "
-          + "partitions. Start with portal.store.partitions = " + recorded);
+          + " partitions but portal.store.partitions is " + partitions + "; keys would land in the wrong "
+          + "partitions. Set portal.store.partitions = " + recorded + " or use another data folder");
     }
   }
 

@@ -133,7 +133,7 @@ class ClusterIT {
     List<String> jvm = new ArrayList<>(List.of(
         "-Dconfig.file=conf/cluster-node.conf",
         "-Dportal.server.port=" + node.port,
-        "-Dportal.store.partitions=" + PARTITIONS,
+        "-Dportal.store.partitions=" + PARTITIONS, "-Dportal.store.journal=jdbc",
         "-Dportal.store.data-dir=" + dataDir,
         "-Dpekko.remote.artery.canonical.port=" + node.artery,
         "-Dpekko.management.http.port=" + node.management,

@@ -67,8 +67,8 @@ class DurableStoreTest {
   @Test
   void theUpkeepDeletesOldEventsOfAllPartitionsAndARestartStillRecoversEveryKey() throws Exception {
     Path dir = TestServer.newDataDir();
-    String config = "portal.store.partitions = 4\nportal.store.snapshot-every-events = 10\n"
-        + "portal.store.h2.delete-interval = 100ms";
+    String config = "portal.store.journal = jdbc\nportal.store.partitions = 4\n"
+        + "portal.store.snapshot-every-events = 10\nportal.store.h2.delete-interval = 100ms";
     try (TestServer first = new TestServer(config, dir);
         PortalClient client = PortalClient.connect("127.0.0.1", first.port())) {
       for (int round = 1; round <= 5; round++) {

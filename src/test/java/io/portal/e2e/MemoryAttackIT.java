@@ -43,9 +43,9 @@ import org.junit.jupiter.api.Test;
  * keep answering the well-behaved client within a second, lose no acknowledged write, and serve normally afterwards.
  * Prints the well-behaved client's latency and the server's peak heap and resident memory.
  *
- * <p>The store is the RocksDB journal: the H2 journal, the default for now, can fail under this storm at this heap by
- * itself (it needs one block of heap of 16-36 MB to write a piece of its file, and a heap fragmented by 1.5 MiB
- * values may not have one; it then closes its database).
+ * <p>The store is the default journal, RocksDB. (The older H2 journal can fail under this storm at this heap by itself:
+ * it needs one block of heap of 16-36 MB to write a piece of its file, and a heap fragmented by 1.5 MiB values may not
+ * have one; it then closes its database.)
  */
 class MemoryAttackIT {
   private static volatile String firstWriteError = "";
@@ -66,8 +66,7 @@ class MemoryAttackIT {
     Path gcLog = dataDir.resolveSibling(dataDir.getFileName() + "-gc.log");
     List<String> jvm = List.of("-Xmx256m", "-Xlog:gc:file=" + gcLog, "-Dportal.server.port=0",
         "-Dportal.management.enabled=off", "-Dportal.store.data-dir=" + dataDir,
-        "-Dportal.connection.outbound-soft-duration=5s", "-Dportal.protocol.frame-timeout=5s",
-        "-Dportal.store.journal=rocksdb");
+        "-Dportal.connection.outbound-soft-duration=5s", "-Dportal.protocol.frame-timeout=5s");
     try (JarProcess server = JarProcess.start(jvm)) {
       int port = server.awaitReady();
       byte[] mib = new byte[1 << 20];

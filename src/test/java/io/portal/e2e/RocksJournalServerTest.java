@@ -56,16 +56,16 @@ class RocksJournalServerTest {
     new TestServer(ROCKS, dir).close();
     AssertionError refused = assertThrows(AssertionError.class,
         () -> new TestServer("portal.store.journal = rocksdb\nportal.store.partitions = 8", dir).close());
-    assertEquals("the data in " + dir.resolve("journal") + " was written with 16 partitions, but "
-        + "portal.store.partitions is 8: keys would be looked for in the wrong partitions. Start with "
-        + "portal.store.partitions = 16", refused.getCause().getMessage());
+    assertEquals("the data in " + dir.resolve("journal") + " was written with 16 partitions but "
+        + "portal.store.partitions is 8; keys would land in the wrong partitions. Set portal.store.partitions = 16 "
+        + "or use another data folder", refused.getCause().getMessage());
     new TestServer(ROCKS, dir).close();
   }
 
   @Test
   void aFolderWrittenByOneJournalIsRefusedByTheOther() {
     Path h2 = TestServer.newDataDir();
-    try (TestServer jdbc = new TestServer("", h2);
+    try (TestServer jdbc = new TestServer("portal.store.journal = jdbc", h2);
         PortalClient client = PortalClient.connect("127.0.0.1", jdbc.port())) {
       client.set(utf8("a"), utf8("1"));
     }
@@ -80,7 +80,8 @@ class RocksJournalServerTest {
         PortalClient client = PortalClient.connect("127.0.0.1", first.port())) {
       client.set(utf8("a"), utf8("1"));
     }
-    AssertionError back = assertThrows(AssertionError.class, () -> new TestServer("", rocks).close());
+    AssertionError back = assertThrows(AssertionError.class,
+        () -> new TestServer("portal.store.journal = jdbc", rocks).close());
     assertTrue(back.getCause().getMessage().startsWith("the folder " + rocks.resolve("journal")
         + " holds a journal written with portal.store.journal = rocksdb"), back.getCause().getMessage());
   }

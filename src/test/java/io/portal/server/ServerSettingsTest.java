@@ -35,10 +35,12 @@ class ServerSettingsTest {
 
   @Test
   void onlyTheEmbeddedH2JournalHasItsOldEventsDeletedByTheUpkeep() {
-    assertTrue(settings("").store().upkeepDeletesEvents(), "the default journal, H2");
-    assertEquals(Duration.ofSeconds(2), settings("").store().h2().deleteInterval());
-    assertFalse(settings("portal.store.h2.delete-interval = off").store().upkeepDeletesEvents());
-    assertFalse(settings("portal.store.mode = memory").store().upkeepDeletesEvents());
+    String h2 = "portal.store.journal = jdbc\n";
+    assertTrue(settings(h2).store().upkeepDeletesEvents(), "the JDBC journal on H2");
+    assertEquals(Duration.ofSeconds(2), settings(h2).store().h2().deleteInterval());
+    assertFalse(settings(h2 + "portal.store.h2.delete-interval = off").store().upkeepDeletesEvents());
+    assertFalse(settings(h2 + "portal.store.mode = memory").store().upkeepDeletesEvents());
+    assertFalse(settings("").store().upkeepDeletesEvents(), "the default journal, RocksDB");
     String postgres = "pekko-persistence-jdbc.shared-databases.portal.db.url = "
         + "\"jdbc:postgresql://127.0.0.1:5432/portal\"";
     assertFalse(settings(postgres).store().upkeepDeletesEvents(), "each partition deletes its own");
@@ -46,8 +48,10 @@ class ServerSettingsTest {
 
   @Test
   void h2sCommitPathIsMendedByDefaultAndOnlyForTheEmbeddedH2Journal() {
-    assertTrue(settings("").store().h2().mendCommitLeak(), "on by default, for the default journal, H2");
-    assertFalse(settings("portal.store.h2.mend-commit-page-leak = off").store().h2().mendCommitLeak(), "off");
+    String h2 = "portal.store.journal = jdbc\n";
+    assertTrue(settings(h2).store().h2().mendCommitLeak(), "on by default for the JDBC journal on H2");
+    assertFalse(settings(h2 + "portal.store.h2.mend-commit-page-leak = off").store().h2().mendCommitLeak(), "off");
+    assertFalse(settings("").store().h2().mendCommitLeak(), "the default journal, RocksDB: no H2");
     String postgres = "pekko-persistence-jdbc.shared-databases.portal.db.url = "
         + "\"jdbc:postgresql://127.0.0.1:5432/portal\"";
     assertFalse(settings(postgres).store().h2().mendCommitLeak(), "no H2 to mend");
@@ -63,8 +67,10 @@ class ServerSettingsTest {
     ServerSettings s = ServerSettings.fromConfig(rocks);
     assertFalse(s.store().upkeepDeletesEvents(), "each partition deletes its own");
     assertFalse(s.store().h2().mendCommitLeak(), "no H2 to mend");
-    assertEquals("jdbc-journal", ConfigLoader.resolve(ConfigFactory.empty())
-        .getString("pekko.persistence.journal.plugin"), "the default stays JDBC");
+    assertEquals("portal.rocksdb.journal", ConfigLoader.resolve(ConfigFactory.empty())
+        .getString("pekko.persistence.journal.plugin"), "RocksDB is the default");
+    assertEquals("jdbc-journal", ConfigLoader.resolve(ConfigFactory.parseString("portal.store.journal = jdbc"))
+        .getString("pekko.persistence.journal.plugin"));
     String bad = assertThrows(ConfigException.class, () -> settings("portal.store.journal = leveldb")).getMessage();
     assertTrue(bad.contains("portal.store.journal") && bad.contains("'leveldb' is neither jdbc nor rocksdb"), bad);
   }
