@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
@@ -18,8 +17,13 @@ import org.rocksdb.WriteOptions;
  * A batch that fails (disk full, I/O error) fails the futures of its writes only; the next batch is tried afresh.
  */
 final class GroupCommitWriter implements AutoCloseable {
-  /** Fills a batch with one caller's operations; must not throw (serialize before submitting). */
-  interface Ops extends Consumer<WriteBatch> {
+  /**
+   * Fills a batch with one caller's operations. Serialize before submitting: a failure here fails the whole batch it
+   * lands in, other callers' writes included.
+   */
+  @FunctionalInterface
+  interface Ops {
+    void fill(WriteBatch batch) throws RocksDBException;
   }
 
   private record Pending(Ops ops, CompletableFuture<Void> done) {
@@ -76,7 +80,9 @@ final class GroupCommitWriter implements AutoCloseable {
 
   private void commit(List<Pending> group, WriteOptions sync) {
     try (WriteBatch batch = new WriteBatch()) {
-      group.forEach(pending -> pending.ops().accept(batch));
+      for (Pending pending : group) {
+        pending.ops().fill(batch);
+      }
       db.write(sync, batch);
       group.forEach(pending -> pending.done().complete(null));
     } catch (RocksDBException | RuntimeException e) {

@@ -59,15 +59,11 @@ public final class RocksJournal extends AsyncWriteJournal {
       return FutureConverters.asScala(CompletableFuture.completedFuture(results));
     }
     CompletionStage<Void> synced = store.writer().submit(batch -> {
-      try {
-        for (byte[][] put : puts) {
-          batch.put(store.events(), put[0], put[1]);
-        }
-        for (Map.Entry<String, Long> entry : highest.entrySet()) {
-          batch.put(store.meta(), Keys.highest(entry.getKey()), Keys.longValue(entry.getValue()));
-        }
-      } catch (RocksDBException e) {
-        throw new IllegalStateException(e);
+      for (byte[][] put : puts) {
+        batch.put(store.events(), put[0], put[1]);
+      }
+      for (Map.Entry<String, Long> entry : highest.entrySet()) {
+        batch.put(store.meta(), Keys.highest(entry.getKey()), Keys.longValue(entry.getValue()));
       }
     });
     return FutureConverters.asScala(synced.thenApply(done -> (Iterable<Optional<Exception>>) results));
@@ -88,13 +84,8 @@ public final class RocksJournal extends AsyncWriteJournal {
   @Override
   public Future<Void> doAsyncDeleteMessagesTo(String persistenceId, long toSequenceNr) {
     long to = Math.min(toSequenceNr, highest(persistenceId));
-    return FutureConverters.asScala(store.writer().submit(batch -> {
-      try {
-        batch.deleteRange(store.events(), Keys.of(persistenceId, 0), Keys.of(persistenceId, to + 1));
-      } catch (RocksDBException e) {
-        throw new IllegalStateException(e);
-      }
-    }));
+    return FutureConverters.asScala(store.writer().submit(batch ->
+        batch.deleteRange(store.events(), Keys.of(persistenceId, 0), Keys.of(persistenceId, to + 1))));
   }
 
   @Override

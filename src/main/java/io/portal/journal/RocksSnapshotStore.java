@@ -66,25 +66,13 @@ public final class RocksSnapshotStore extends SnapshotStore {
         .setTimestampMillis(metadata.timestamp())
         .build().toByteArray();
     byte[] key = Keys.of(metadata.persistenceId(), metadata.sequenceNr());
-    return FutureConverters.asScala(store.writer().submit(batch -> {
-      try {
-        batch.put(store.snapshots(), key, value);
-      } catch (RocksDBException e) {
-        throw new IllegalStateException(e);
-      }
-    }));
+    return FutureConverters.asScala(store.writer().submit(batch -> batch.put(store.snapshots(), key, value)));
   }
 
   @Override
   public Future<Void> doDeleteAsync(SnapshotMetadata metadata) {
     byte[] key = Keys.of(metadata.persistenceId(), metadata.sequenceNr());
-    return FutureConverters.asScala(store.writer().submit(batch -> {
-      try {
-        batch.delete(store.snapshots(), key);
-      } catch (RocksDBException e) {
-        throw new IllegalStateException(e);
-      }
-    }));
+    return FutureConverters.asScala(store.writer().submit(batch -> batch.delete(store.snapshots(), key)));
   }
 
   @Override
@@ -98,12 +86,8 @@ public final class RocksSnapshotStore extends SnapshotStore {
       return FutureConverters.asScala(CompletableFuture.failedFuture(e));
     }
     return FutureConverters.asScala(store.writer().submit(batch -> {
-      try {
-        for (byte[] key : keys) {
-          batch.delete(store.snapshots(), key);
-        }
-      } catch (RocksDBException e) {
-        throw new IllegalStateException(e);
+      for (byte[] key : keys) {
+        batch.delete(store.snapshots(), key);
       }
     }));
   }

@@ -122,13 +122,7 @@ public final class RocksStore implements AutoCloseable {
       return Keys.longOf(stored);
     }
     try {
-      writer.submit(batch -> {
-        try {
-          batch.put(meta, key, Keys.longValue(value));
-        } catch (RocksDBException e) {
-          throw new IllegalStateException(e);
-        }
-      }).get();
+      writer.submit(batch -> batch.put(meta, key, Keys.longValue(value))).get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RocksDBException("interrupted while recording " + name);

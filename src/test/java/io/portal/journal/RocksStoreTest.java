@@ -23,13 +23,7 @@ class RocksStoreTest {
   private static final long MIB = 1 << 20;
 
   private static GroupCommitWriter.Ops put(RocksStore store, String id, long seq, byte[] value) {
-    return batch -> {
-      try {
-        batch.put(store.events(), Keys.of(id, seq), value);
-      } catch (RocksDBException e) {
-        throw new IllegalStateException(e);
-      }
-    };
+    return batch -> batch.put(store.events(), Keys.of(id, seq), value);
   }
 
   @Test
@@ -45,7 +39,7 @@ class RocksStoreTest {
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
-        put(store, "p", 0, new byte[] {0}).accept(batch);
+        put(store, "p", 0, new byte[] {0}).fill(batch);
       });
       assertTrue(filling.await(5, TimeUnit.SECONDS));
       List<CompletableFuture<Void>> rest = new ArrayList<>();
