@@ -283,7 +283,8 @@ public final class FrameDecoder {
           skipType = type;
           skipTotal = length;
           skipRemaining = length;
-          return length == 0 ? unknownType() : decodeOne(); // answered once the payload has streamed past, or as truncated if it never does
+          // answered once the payload has streamed past, or as truncated if it never does
+          return length == 0 ? unknownType() : decodeOne();
         }
         // cannot overflow: length <= maxPayload <= Integer.MAX_VALUE - HEADER_BYTES
         int frameBytes = HEADER_BYTES + length;

@@ -97,7 +97,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     INSTANCE
   }
 
-  /** All clients together hold {@code totalBytes}, over {@code budgetBytes}, and this connection is among the largest. */
+  /** All clients hold {@code totalBytes}, over {@code budgetBytes}, and this connection is among the largest. */
   record Evict(long totalBytes, long budgetBytes) implements Command {
   }
 
