@@ -69,7 +69,10 @@ public final class RocksStore implements AutoCloseable {
         .setCreateMissingColumnFamilies(true)
         .setParanoidChecks(true)
         .setWalRecoveryMode(WALRecoveryMode.AbsoluteConsistency)
-        .setStatistics(statistics);
+        .setStatistics(statistics)
+        // RocksDB's own info log: a new file at every open, 1000 kept by default
+        .setKeepLogFileNum(5)
+        .setMaxLogFileSize(16L << 20);
     cfOptions = new ColumnFamilyOptions()
         .setWriteBufferSize(writeBufferBytes)
         .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(blockCache));

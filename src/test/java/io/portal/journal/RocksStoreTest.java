@@ -55,6 +55,18 @@ class RocksStoreTest {
   }
 
   @Test
+  void reopeningKeepsFewInfoLogs() throws Exception {
+    Path dir = Files.createTempDirectory("portal-rocks");
+    for (int i = 0; i < 8; i++) {
+      RocksStore.open(dir, 8 * MIB, 4 * MIB).close();
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      long logs = files.filter(f -> f.getFileName().toString().startsWith("LOG")).count();
+      assertTrue(logs <= 5, logs + " info logs after 8 opens");
+    }
+  }
+
+  @Test
   void aBatchThatFailsFailsOnlyItsWritesAndTheNextOneIsTried() throws Exception {
     try (RocksStore store = RocksStore.open(Files.createTempDirectory("portal-rocks"), 8 * MIB, 4 * MIB)) {
       CompletableFuture<Void> failing = store.writer().submit(batch -> {
