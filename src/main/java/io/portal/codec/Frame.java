@@ -9,4 +9,8 @@ import org.apache.pekko.util.ByteString;
  * @param payload the protobuf payload; never null, possibly empty
  */
 public record Frame(int type, ByteString payload) implements Decoded {
+  @Override
+  public long wireBytes() {
+    return FrameDecoder.HEADER_BYTES + payload.size();
+  }
 }

@@ -16,4 +16,9 @@ public record FrameError(ErrorCode code, String message, boolean fatal, boolean 
   public FrameError(ErrorCode code, String message, boolean fatal) {
     this(code, message, fatal, false);
   }
+
+  @Override
+  public long wireBytes() {
+    return 0;
+  }
 }

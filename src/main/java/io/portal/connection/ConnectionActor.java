@@ -3,7 +3,6 @@ package io.portal.connection;
 import com.google.protobuf.MessageLite;
 import io.portal.codec.Decoded;
 import io.portal.codec.Frame;
-import io.portal.codec.FrameDecoder;
 import io.portal.codec.FrameEncoder;
 import io.portal.codec.FrameError;
 import io.portal.codec.Messages;
@@ -284,7 +283,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   /** Once not open, frames are dropped unread, but the stream must keep moving for its end to arrive. */
   private Behavior<Command> discard(InboundElement element) {
-    element.elements().forEach(decoded -> account.add(-weight(decoded)));
+    element.elements().forEach(decoded -> account.add(-decoded.wireBytes()));
     element.ackTo().tell(StreamAck.ACK);
     return Behaviors.same();
   }
@@ -430,7 +429,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   private void handle(Decoded decoded) {
     long seq = sequencer.register();
-    long requestBytes = weight(decoded);
+    long requestBytes = decoded.wireBytes();
     metrics.requests.incrementAndGet();
     if (decoded instanceof FrameError error) {
       metrics.frameErrors.incrementAndGet();
@@ -462,11 +461,6 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     }
   }
 
-  /** The bytes a decoded element brought into the account. */
-  private static long weight(Decoded decoded) {
-    return decoded instanceof Frame frame ? FrameDecoder.HEADER_BYTES + frame.payload().size() : 0;
-  }
-
   /**
    * Counts the response of request {@code seq} in the account (its request's bytes leave it) and releases it, and
    * any that waited for it, to the outbound buffer in order.
@@ -487,7 +481,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     timers.cancel(IdleCheck.INSTANCE);
     timers.cancel(ResumeCheck.INSTANCE);
     timers.startSingleTimer(CloseTimedOut.INSTANCE, CloseTimedOut.INSTANCE, settings.closeTimeout());
-    waiting.forEach(rest -> account.add(-weight(rest)));
+    waiting.forEach(rest -> account.add(-rest.wireBytes()));
     waiting.clear();
     if (ackWithheld && inboundAck != null) {
       ackWithheld = false;
@@ -578,7 +572,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   }
 
   private Behavior<Command> abort(String reason) {
-    waiting.forEach(rest -> account.add(-weight(rest)));
+    waiting.forEach(rest -> account.add(-rest.wireBytes()));
     outbox.clear();
     sequencer.clear();
     waiting.clear();

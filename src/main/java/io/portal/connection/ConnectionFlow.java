@@ -1,7 +1,6 @@
 package io.portal.connection;
 
 import io.portal.codec.Decoded;
-import io.portal.codec.Frame;
 import io.portal.codec.FrameDecoder;
 import io.portal.codec.InboundBudget;
 import io.portal.codec.Messages;
@@ -46,7 +45,7 @@ final class ConnectionFlow {
         .via(FrameDecoder.create(settings.maxPayloadBytes(), Messages::isRequestType, budget,
             settings.frameTimeout()))
         // while the actor has not acked, the frames decoded meanwhile are gathered into one message
-        .batchWeighted(settings.readBatchBytes(), ConnectionFlow::weight, ConnectionFlow::firstOfBatch,
+        .batchWeighted(settings.readBatchBytes(), Decoded::wireBytes, ConnectionFlow::firstOfBatch,
             ConnectionFlow::addToBatch)
         .to(toActor)
         .mapMaterializedValue(killSwitch -> {
@@ -71,10 +70,6 @@ final class ConnectionFlow {
     return Flow.fromSinkAndSource(inbound, outbound)
         .addAttributes(Attributes.inputBuffer(1, 1))
         .named("portalConnection");
-  }
-
-  private static long weight(Decoded decoded) {
-    return FrameDecoder.HEADER_BYTES + (decoded instanceof Frame frame ? frame.payload().size() : 0);
   }
 
   private static List<Decoded> firstOfBatch(Decoded decoded) {
