@@ -302,8 +302,9 @@ class ServerEndToEndTest {
       assertTrue(big.drainsToClose(), "the largest consumer is the one closed");
       assertEquals(utf8("alive"), good.ping(utf8("alive")));
       long total = server.server.clientMemory().total();
-      assertTrue(total > 1 << 20 && total < 12 << 20, "the small reader keeps its bytes: " + total);
-      assertEquals(2, server.server.metrics().live());
+      assertTrue(total < 12 << 20, "back under the budget: " + total);
+      assertEquals(1, server.server.metrics().closedOverBudget(), "the small reader was not closed");
+      assertEquals(2, server.server.metrics().live(), "the good client and the small reader are still connected");
     }
   }
 
