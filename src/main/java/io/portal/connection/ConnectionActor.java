@@ -406,9 +406,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     if (!(next instanceof Frame frame) || !RequestHandler.isWrite(frame) || handler.acceptingWrite(frame)) {
       return true;
     }
-    if (!timers.isTimerActive(ResumeCheck.INSTANCE)) {
-      timers.startSingleTimer(ResumeCheck.INSTANCE, ResumeCheck.INSTANCE, RESUME_CHECK);
-    }
+    lookAgainShortly();
     return false;
   }
 
@@ -532,7 +530,14 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     if (account.mayRead() || sequencer.unreleased() == 0 && outbox.isIdle()) {
       ackWithheld = false;
       inboundAck.tell(StreamAck.ACK);
-    } else if (account.pausedByServer() && !timers.isTimerActive(ResumeCheck.INSTANCE)) {
+    } else if (account.pausedByServer()) {
+      lookAgainShortly();
+    }
+  }
+
+  /** Something outside this connection holds it back (the server's pause level, the store's write budget). */
+  private void lookAgainShortly() {
+    if (!timers.isTimerActive(ResumeCheck.INSTANCE)) {
       timers.startSingleTimer(ResumeCheck.INSTANCE, ResumeCheck.INSTANCE, RESUME_CHECK);
     }
   }
@@ -572,7 +577,6 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   }
 
   private Behavior<Command> abort(String reason) {
-    waiting.forEach(rest -> account.add(-rest.wireBytes()));
     outbox.clear();
     sequencer.clear();
     waiting.clear();

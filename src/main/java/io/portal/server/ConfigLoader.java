@@ -69,10 +69,6 @@ public final class ConfigLoader {
       return loaded;
     }
     Config override = ConfigFactory.parseMap(Map.of(DATA_DIR, absolute.toString()));
-    if (JournalSchema.isRocksDb(loaded)) {
-      override = override.withFallback(ConfigFactory.parseMap(Map.of("portal.rocksdb.dir",
-          Path.of(loaded.getString("portal.rocksdb.dir")).toAbsolutePath().normalize().toString())));
-    }
     return ConfigFactory.load(override.withFallback(ConfigFactory.defaultOverrides()).withFallback(layered));
   }
 }

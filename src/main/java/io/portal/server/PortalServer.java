@@ -75,7 +75,7 @@ public final class PortalServer {
     Config config = system.settings().config();
     requireSharedJournalForMultiNode(config, storeSettings);
     if (storeSettings.durable() && JournalSchema.isRocksDb(config)) {
-      refuseOldH2Data(storeSettings);
+      refuseOldH2Data(config, storeSettings);
       requireSamePartitionCount(RocksStores.get(Adapter.toClassic(system)).store(), storeSettings.partitions());
     } else if (storeSettings.durable()) {
       refuseRocksDbData(config);
@@ -144,8 +144,11 @@ public final class PortalServer {
    * A data folder that holds an H2 journal file was written with the JDBC journal: starting the RocksDB journal over
    * it would serve an empty store as if it were the data. Refused, naming the file.
    */
-  private static void refuseOldH2Data(StoreSettings store) {
-    java.nio.file.Path h2File = store.dataDir().resolve("portal.mv.db");
+  private static void refuseOldH2Data(Config config, StoreSettings store) {
+    if (!JournalSchema.namesH2File(config)) {
+      return;
+    }
+    java.nio.file.Path h2File = JournalSchema.h2File(config);
     if (java.nio.file.Files.exists(h2File)) {
       throw new IllegalStateException("the data folder " + store.dataDir() + " holds a journal written with "
           + "portal.store.journal = jdbc (" + h2File + "), but this server is configured for rocksdb: it would start "

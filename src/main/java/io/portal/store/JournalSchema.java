@@ -37,14 +37,22 @@ public final class JournalSchema {
         config.getString(DB + ".db.password"));
   }
 
-  /** The file of the embedded H2 journal ({@code <path in the URL>.mv.db}); only for {@link #isH2File} configs. */
-  static Path h2File(Config config) {
+  /**
+   * The file of the embedded H2 journal ({@code <path in the URL>.mv.db}); only where {@link #namesH2File}: for the
+   * JDBC journal, or to find the H2 file an earlier version left when the journal is RocksDB.
+   */
+  public static Path h2File(Config config) {
     return Path.of(url(config).substring(H2_FILE.length()).split(";", 2)[0] + ".mv.db");
   }
 
   /** True when the journal is the embedded H2 file ({@value #H2_FILE}...), false for any other or none configured. */
   static boolean isH2File(Config config) {
-    return !isRocksDb(config) && config.hasPath(DB + ".db.url") && url(config).startsWith(H2_FILE);
+    return !isRocksDb(config) && namesH2File(config);
+  }
+
+  /** True when the JDBC settings name an embedded H2 file, whichever journal is in use. */
+  public static boolean namesH2File(Config config) {
+    return config.hasPath(DB + ".db.url") && url(config).startsWith(H2_FILE);
   }
 
   /** The setting that chooses the journal: {@code jdbc} (H2 file or PostgreSQL) or {@code rocksdb}. */

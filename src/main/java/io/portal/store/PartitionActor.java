@@ -365,19 +365,16 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
   }
 
   private static long sizeOf(Write write) {
-    long size = write.key().size() + 32L;
-    if (write instanceof Write.Set set) {
-      size += set.value().size();
-    }
-    return size;
+    return sizeOf(write.key(), write instanceof Write.Set set ? set.value() : ByteString.EMPTY);
   }
 
   private static long sizeOf(Change change) {
-    long size = change.key().size() + 32L;
-    if (change instanceof Change.Put put) {
-      size += put.value().size();
-    }
-    return size;
+    return sizeOf(change.key(), change instanceof Change.Put put ? put.value() : ByteString.EMPTY);
+  }
+
+  /** What a change costs in a batch and in the pending bytes: its key and value and a fixed overhead. */
+  private static long sizeOf(ByteString key, ByteString value) {
+    return key.size() + 32L + value.size();
   }
 
   private void scheduleExpiry(long nowMillis) {

@@ -80,7 +80,11 @@ public final class PartitionedKvStore implements KvStore {
 
   @Override
   public boolean acceptingWrite(long bytes) {
-    long inFlight = writeBytesInFlight.get();
+    return fits(writeBytesInFlight.get(), bytes);
+  }
+
+  /** One write always fits when none is in flight, so a write larger than the budget is not refused for ever. */
+  private boolean fits(long inFlight, long bytes) {
     return inFlight == 0 || inFlight + bytes <= maxWriteBytesInFlight;
   }
 
@@ -92,7 +96,7 @@ public final class PartitionedKvStore implements KvStore {
   /** Runs {@code call} if {@code bytes} more fit in the write budget, counting them until it completes. */
   private <R> CompletionStage<R> admitted(long bytes, Supplier<CompletionStage<R>> call) {
     long before = writeBytesInFlight.getAndAdd(bytes);
-    if (before > 0 && before + bytes > maxWriteBytesInFlight) {
+    if (!fits(before, bytes)) {
       writeBytesInFlight.addAndGet(-bytes);
       return CompletableFuture.failedFuture(new StoreUnavailableException("writes in flight on this node hold "
           + before + " bytes; " + bytes + " more would exceed the limit " + maxWriteBytesInFlight
