@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# A durable Portal server on a fresh data folder under one write load: prints the journal file's size every 15 s,
+# A durable Portal server on a fresh data folder under one write load: prints the journal folder's size every 15 s,
 # the bench result, and the server's CPU time, then stops the server and removes the folder.
 #
 #   bench/file-growth.sh "connections pipeline" seconds ["jvm options"]      e.g.
 #   bench/file-growth.sh "50 16" 120
-#   bench/file-growth.sh "50 1" 70 "-Dportal.store.snapshot-every-events=1000000"
+#   bench/file-growth.sh "50 1" 70 "-Dportal.store.snapshot-growth-percent=50"
 #
-# @D@ in the options stands for the data folder. LOAD=0 skips loading 100 000 keys first. SIG=-9 stops the server with kill -9 instead of a clean stop; KEEP=1
-# keeps the folder (e.g. for `java -cp h2.jar org.h2.mvstore.MVStoreTool -info <folder>/portal.mv.db`).
+# @D@ in the options stands for the data folder. LOAD=0 skips loading 100 000 keys first (100-byte values, about
+# 14 MB of keys and values). SIG=-9 stops the server with kill -9 instead of a clean stop; KEEP=1 keeps the folder.
 # SERVER_JAR=... runs another build as the server. Needs target/portal.jar (the generator).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +32,7 @@ java -jar $JAR bench --port "$P" --ops set --connections "$1" --pipeline "$2" --
 BENCH=$!
 for t in $(seq 15 15 "$SECS"); do
   sleep 15
-  echo "t=${t}s file $(du -m "$D/portal.mv.db" | cut -f1) MB, $(grep -E '^ +[0-9.]+s' "$D/bench.txt" | tail -1 | cut -c1-32)"
+  echo "t=${t}s journal $(du -sm "$D/journal" | cut -f1) MB, $(grep -E '^ +[0-9.]+s' "$D/bench.txt" | tail -1 | cut -c1-32)"
 done
 wait $BENCH
 t1=$(cpu)

@@ -38,6 +38,11 @@ final class Keys {
     return true;
   }
 
+  /** The persistence id in a key made by {@link #of}. */
+  static String persistenceId(byte[] key) {
+    return new String(key, 4, ByteBuffer.wrap(key).getInt(), StandardCharsets.UTF_8);
+  }
+
   /** The sequence number in a key made by {@link #of}. */
   static long sequenceNr(byte[] key) {
     return ByteBuffer.wrap(key, key.length - 8, 8).getLong();

@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
@@ -13,6 +15,7 @@ import org.rocksdb.DBOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
 import org.rocksdb.Statistics;
 import org.rocksdb.TickerType;
 import org.rocksdb.WALRecoveryMode;
@@ -133,6 +136,42 @@ public final class RocksStore implements AutoCloseable {
       throw new RocksDBException("recording " + name + " failed: " + e.getCause().getMessage());
     }
     return value;
+  }
+
+  /**
+   * What the journal holds, entity by entity: counted with one pass over the keys, so for tests, tools and
+   * occasional reports, not for a request path.
+   */
+  public Census census() throws RocksDBException {
+    Map<String, long[]> events = new TreeMap<>();
+    Map<String, long[]> snapshots = new TreeMap<>();
+    count(this.events, events);
+    count(this.snapshots, snapshots);
+    return new Census(events, snapshots);
+  }
+
+  /** Per persistence id, {@code [count, lowest sequence number, highest]} of events and of snapshots. */
+  public record Census(Map<String, long[]> events, Map<String, long[]> snapshots) {
+    public long eventCount() {
+      return events.values().stream().mapToLong(range -> range[0]).sum();
+    }
+
+    public long snapshotCount() {
+      return snapshots.values().stream().mapToLong(range -> range[0]).sum();
+    }
+  }
+
+  private void count(ColumnFamilyHandle family, Map<String, long[]> into) throws RocksDBException {
+    try (RocksIterator it = db.newIterator(family)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        byte[] key = it.key();
+        long sequenceNr = Keys.sequenceNr(key);
+        long[] range = into.computeIfAbsent(Keys.persistenceId(key), id -> new long[] {0, sequenceNr, sequenceNr});
+        range[0]++;
+        range[2] = sequenceNr;
+      }
+      it.status();
+    }
   }
 
   /** The folder of the database. */

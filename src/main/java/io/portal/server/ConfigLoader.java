@@ -62,7 +62,7 @@ public final class ConfigLoader {
     Config layered = journalPlugins(ConfigFactory.load(userConfig.withFallback(pekkoSettings)))
         .withFallback(userConfig).withFallback(pekkoSettings);
     Config loaded = ConfigFactory.load(layered);
-    // the journal URL is built from the data folder; H2 refuses implicitly relative paths, so make it absolute
+    // the RocksDB folder is built from the data folder: make it absolute, so that messages and logs name it whole
     String dataDir = loaded.getString(DATA_DIR);
     Path absolute = Path.of(dataDir).toAbsolutePath().normalize();
     if (absolute.toString().equals(dataDir)) {

@@ -7,11 +7,6 @@ import io.portal.connection.ConnectionMetrics;
 import io.portal.connection.RequestHandler;
 import io.portal.store.KvStore;
 import io.portal.cluster.ClusterSetup;
-import io.portal.store.H2CommitLeakFix;
-import io.portal.store.H2CrashRecovery;
-import io.portal.store.H2LeftoverCommitFix;
-import io.portal.store.H2Housekeeping;
-import io.portal.store.H2StartupCompaction;
 import io.portal.journal.RocksStore;
 import io.portal.journal.RocksStores;
 import io.portal.store.JournalSchema;
@@ -74,22 +69,15 @@ public final class PortalServer {
     StoreSettings storeSettings = settings.store();
     Config config = system.settings().config();
     requireSharedJournalForMultiNode(config, storeSettings);
+    if (storeSettings.durable()) {
+      refuseOldH2Data(storeSettings);
+    }
     if (storeSettings.durable() && JournalSchema.isRocksDb(config)) {
-      refuseOldH2Data(config, storeSettings);
       requireSamePartitionCount(RocksStores.get(Adapter.toClassic(system)).store(), storeSettings.partitions());
     } else if (storeSettings.durable()) {
       refuseRocksDbData(config);
-      if (storeSettings.h2().mendCommitLeak()) {
-        H2CommitLeakFix.apply(); // before anything opens H2
-      }
-      H2LeftoverCommitFix.apply(); // before anything opens H2: finishes commits that kill -9 cut short
-      H2CrashRecovery.runIfUnclean(config); // before H2's own recovery can drop commits
-      H2StartupCompaction.runIfWasteful(config, storeSettings.h2());
+      requirePostgres(config);
       JournalSchema.ensure(config, storeSettings.partitions());
-      H2Housekeeping housekeeping = H2Housekeeping.startIfH2(config, storeSettings.h2());
-      if (housekeeping != null) {
-        system.getWhenTerminated().whenComplete((done, failure) -> housekeeping.stop());
-      }
     }
     long startNanos = System.nanoTime();
     return ClusterSetup.joinAndAwaitUp(system, storeSettings.recoveryTimeout()).thenCompose(self -> {
@@ -121,7 +109,7 @@ public final class PortalServer {
 
   /**
    * A node configured to join others ({@code pekko.cluster.seed-nodes} not empty) must not keep its journal in the
-   * node-local H2 file: a partition moved to another node would come up there without its data.
+   * node-local RocksDB journal: a partition moved to another node would come up there without its data.
    */
   static void requireSharedJournalForMultiNode(Config config, StoreSettings store) {
     java.util.List<String> seeds = config.getStringList("pekko.cluster.seed-nodes");
@@ -131,29 +119,30 @@ public final class PortalServer {
           + "partition moved to another node would lose its data. Use the shared JDBC journal (PostgreSQL, see "
           + "docs/cluster.md), or remove the seed nodes to run a single node");
     }
-    if (store.durable() && !seeds.isEmpty() && config.getString(
-        "pekko-persistence-jdbc.shared-databases.portal.profile").contains("H2")) {
-      throw new IllegalStateException("this node is configured for a multi-node cluster (pekko.cluster.seed-nodes = "
-          + seeds + ") but its journal is the node-local H2 database in " + store.dataDir()
-          + ": a partition moved to another node would lose its data. Configure a shared journal (PostgreSQL, "
-          + "see docs/cluster.md), or remove the seed nodes to run a single node");
-    }
   }
 
   /**
-   * A data folder that holds an H2 journal file was written with the JDBC journal: starting the RocksDB journal over
+   * A data folder that holds the H2 journal file of an older Portal: this version cannot read it, and starting over
    * it would serve an empty store as if it were the data. Refused, naming the file.
    */
-  private static void refuseOldH2Data(Config config, StoreSettings store) {
-    if (!JournalSchema.namesH2File(config)) {
-      return;
-    }
-    java.nio.file.Path h2File = JournalSchema.h2File(config);
+  private static void refuseOldH2Data(StoreSettings store) {
+    java.nio.file.Path h2File = JournalSchema.oldH2File(store.dataDir());
     if (java.nio.file.Files.exists(h2File)) {
-      throw new IllegalStateException("the data folder " + store.dataDir() + " holds a journal written with "
-          + "portal.store.journal = jdbc (" + h2File + "), but this server is configured for rocksdb: it would start "
-          + "empty over that data. Start it with portal.store.journal = jdbc, or point portal.store.data-dir at "
-          + "another folder");
+      throw new IllegalStateException("the data folder " + store.dataDir() + " holds " + h2File + ", the H2 journal "
+          + "of an older Portal version, which this version cannot read: starting would serve an empty store over "
+          + "that data. To keep serving it, run the version that wrote it; to start afresh, move the folder away or "
+          + "point portal.store.data-dir at another folder");
+    }
+  }
+
+  /** The JDBC journal is for PostgreSQL, which must be configured: there is no embedded database behind it. */
+  private static void requirePostgres(Config config) {
+    String url = JournalSchema.url(config);
+    if (!url.startsWith("jdbc:postgresql:")) {
+      throw new IllegalStateException("portal.store.journal = jdbc needs a PostgreSQL database, but "
+          + "pekko-persistence-jdbc.shared-databases.portal.db.url is '" + url + "'. Set it to "
+          + "jdbc:postgresql://HOST:PORT/DATABASE (conf/cluster-node.conf, docs/cluster.md), or use "
+          + "portal.store.journal = rocksdb for a single node");
     }
   }
 

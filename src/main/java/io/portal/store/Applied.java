@@ -11,4 +11,13 @@ public record Applied(long timestampMillis, List<Change> changes) {
   public Applied {
     changes = List.copyOf(changes);
   }
+
+  /** The sum of its changes' {@link Change#bytes}. */
+  public long bytes() {
+    long bytes = 0;
+    for (Change change : changes) {
+      bytes += change.bytes();
+    }
+    return bytes;
+  }
 }

@@ -9,6 +9,16 @@ public sealed interface Change {
   /** The session request behind it, or null. */
   Origin origin();
 
+  /** What the change weighs in a batch, in the journal and in the state: {@link #bytesOf} its key and value. */
+  default long bytes() {
+    return bytesOf(key(), this instanceof Put put ? put.value() : ByteString.EMPTY);
+  }
+
+  /** A key and value and a fixed overhead: the measure of batches, pending writes and state sizes. */
+  static long bytesOf(ByteString key, ByteString value) {
+    return key.size() + 32L + value.size();
+  }
+
   /** The key now holds {@code value} at {@code version}. */
   record Put(ByteString key, ByteString value, long version, long expiresAtMillis, Origin origin)
       implements Change {

@@ -14,19 +14,17 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * Prepares the journal database before the first partition starts: creates the tables pekko-persistence-jdbc needs
+ * Prepares the PostgreSQL journal database before the first partition starts: creates the tables pekko-persistence-jdbc needs
  * when they are missing (its own scripts are not idempotent), and checks that the data was written with the
  * configured partition count. Runs once at startup, on the caller's thread, with a JDBC connection of its own.
  */
 public final class JournalSchema {
   static final String DB = "pekko-persistence-jdbc.shared-databases.portal";
-  /** The URL prefix of the embedded H2 file database, the default journal. */
-  static final String H2_FILE = "jdbc:h2:file:";
 
   private JournalSchema() {
   }
 
-  /** The database the journal uses, for messages: its JDBC URL. */
+  /** The database the JDBC journal uses, for messages: its JDBC URL, empty when none is configured. */
   public static String url(Config config) {
     return config.getString(DB + ".db.url");
   }
@@ -38,24 +36,14 @@ public final class JournalSchema {
   }
 
   /**
-   * The file of the embedded H2 journal ({@code <path in the URL>.mv.db}); only where {@link #namesH2File}: for the
-   * JDBC journal, or to find the H2 file an earlier version left when the journal is RocksDB.
+   * The journal file an older Portal kept in the data folder (an embedded H2 database, {@code portal.mv.db}). Its
+   * data cannot be read any more; a server refuses to start over it rather than start empty.
    */
-  public static Path h2File(Config config) {
-    return Path.of(url(config).substring(H2_FILE.length()).split(";", 2)[0] + ".mv.db");
+  public static Path oldH2File(Path dataDir) {
+    return dataDir.resolve("portal.mv.db");
   }
 
-  /** True when the journal is the embedded H2 file ({@value #H2_FILE}...), false for any other or none configured. */
-  static boolean isH2File(Config config) {
-    return !isRocksDb(config) && namesH2File(config);
-  }
-
-  /** True when the JDBC settings name an embedded H2 file, whichever journal is in use. */
-  public static boolean namesH2File(Config config) {
-    return config.hasPath(DB + ".db.url") && url(config).startsWith(H2_FILE);
-  }
-
-  /** The setting that chooses the journal: {@code jdbc} (H2 file or PostgreSQL) or {@code rocksdb}. */
+  /** The setting that chooses the journal: {@code rocksdb} (one node) or {@code jdbc} (PostgreSQL, a cluster). */
   public static final String JOURNAL = "portal.store.journal";
 
   /** True when {@code portal.store.journal = rocksdb}: the RocksDB journal, not JDBC. */
@@ -86,20 +74,15 @@ public final class JournalSchema {
 
   private static void ensureOnce(Config config, int partitions) {
     String url = url(config);
-    String profile = config.getString(DB + ".profile");
-    String script = profile.contains("Postgres") ? "/schema/portal-postgres.sql" : "/schema/portal-h2.sql";
-    String meta = profile.contains("Postgres") ? "portal_meta" : "\"portal_meta\"";
-    String name = profile.contains("Postgres") ? "name" : "\"name\"";
-    String value = profile.contains("Postgres") ? "value" : "\"value\"";
     try (Connection connection = connect(config)) {
       try (Statement statement = connection.createStatement()) {
-        for (String sql : statements(script)) {
+        for (String sql : statements("/schema/portal-postgres.sql")) {
           statement.execute(sql);
         }
       }
       String stored = null;
       try (PreparedStatement select = connection.prepareStatement(
-          "SELECT " + value + " FROM " + meta + " WHERE " + name + " = 'partitions'");
+          "SELECT value FROM portal_meta WHERE name = 'partitions'");
           ResultSet rows = select.executeQuery()) {
         if (rows.next()) {
           stored = rows.getString(1);
@@ -107,7 +90,7 @@ public final class JournalSchema {
       }
       if (stored == null) {
         try (PreparedStatement insert = connection.prepareStatement(
-            "INSERT INTO " + meta + " (" + name + ", " + value + ") VALUES ('partitions', ?)")) {
+            "INSERT INTO portal_meta (name, value) VALUES ('partitions', ?)")) {
           insert.setString(1, String.valueOf(partitions));
           insert.executeUpdate();
         }

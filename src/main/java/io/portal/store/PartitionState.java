@@ -1,6 +1,8 @@
 package io.portal.store;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import java.nio.ByteBuffer;
 import java.util.Iterator;
 import java.util.Optional;
 import scala.Option;
@@ -9,27 +11,37 @@ import scala.collection.immutable.HashMap;
 import scala.collection.immutable.HashMap$;
 import scala.collection.immutable.Queue;
 import scala.collection.immutable.Queue$;
+import scala.collection.mutable.Builder;
 
 /**
  * The data of one partition, immutable: every change makes a new state that shares all but a path with the old
  * one (Scala's CHAMP hash map). That makes it safe to hand from the journal actor to the partition actor, to keep
  * a durable and a projected version side by side, and to snapshot without copying.
  *
+ * <p>Compact: a key maps to one byte array, its version, expiry time and value ({@link #record}), so a key of 16
+ * bytes with a value of 100 takes about 200 bytes of heap (measured in docs/BENCHMARKS.md). The size of keys and
+ * values held ({@link #bytes}) is kept as it changes; it decides when to snapshot.
+ *
  * <p>{@link #decide} is the whole write logic (versions, compare-and-set, TTL, de-duplication); {@link #apply} is
  * the event handler's. Both are pure.
  */
 public final class PartitionState {
   private static final PartitionState EMPTY = new PartitionState(
-      HashMap$.MODULE$.empty(), HashMap$.MODULE$.empty(), Queue$.MODULE$.empty());
+      HashMap$.MODULE$.empty(), 0, HashMap$.MODULE$.empty(), Queue$.MODULE$.empty());
+  /** Bytes before the value in a {@link #record}: version and expiry time. */
+  private static final int HEADER = 16;
 
-  private final HashMap<ByteString, Entry> entries;
+  /** Key to record: version (8 bytes), expiry time (8 bytes), value. Records are never changed once made. */
+  private final HashMap<ByteString, byte[]> entries;
+  private final long bytes;
   private final HashMap<Origin, DedupRecord> dedup;
   /** The dedup records, oldest first, for eviction by age and count. */
   private final Queue<DedupRecord> dedupOrder;
 
-  private PartitionState(HashMap<ByteString, Entry> entries, HashMap<Origin, DedupRecord> dedup,
+  private PartitionState(HashMap<ByteString, byte[]> entries, long bytes, HashMap<Origin, DedupRecord> dedup,
       Queue<DedupRecord> dedupOrder) {
     this.entries = entries;
+    this.bytes = bytes;
     this.dedup = dedup;
     this.dedupOrder = dedupOrder;
   }
@@ -40,8 +52,37 @@ public final class PartitionState {
 
   /** The entry as stored, expired or not; null when absent. */
   public Entry raw(ByteString key) {
-    Option<Entry> entry = entries.get(key);
-    return entry.isDefined() ? entry.get() : null;
+    Option<byte[]> record = entries.get(key);
+    return record.isDefined() ? entryOf(record.get()) : null;
+  }
+
+  /** True when {@code other} holds the very same entry for {@code key} (or neither holds one): no change between. */
+  public boolean sameEntry(PartitionState other, ByteString key) {
+    Option<byte[]> mine = entries.get(key);
+    Option<byte[]> theirs = other.entries.get(key);
+    return mine.isDefined() ? theirs.isDefined() && mine.get() == theirs.get() : theirs.isEmpty();
+  }
+
+  /** Bytes of keys and values held, each with a fixed overhead ({@link Change#bytesOf}). */
+  public long bytes() {
+    return bytes;
+  }
+
+  static byte[] record(ByteString value, long version, long expiresAtMillis) {
+    byte[] record = new byte[HEADER + value.size()];
+    ByteBuffer.wrap(record).putLong(version).putLong(expiresAtMillis);
+    value.copyTo(record, HEADER);
+    return record;
+  }
+
+  private static Entry entryOf(byte[] record) {
+    ByteBuffer header = ByteBuffer.wrap(record);
+    return new Entry(UnsafeByteOperations.unsafeWrap(record, HEADER, record.length - HEADER), header.getLong(0),
+        header.getLong(8));
+  }
+
+  private static long bytesOf(ByteString key, byte[] record) {
+    return key.size() + 32L + record.length - HEADER;
   }
 
   /** The live value of {@code key} at {@code nowMillis}: empty when absent or expired. */
@@ -95,13 +136,19 @@ public final class PartitionState {
 
   /** The state after {@code event}; the event handler of the journal and the partition's projection. */
   public PartitionState apply(Applied event, DedupPolicy policy) {
-    HashMap<ByteString, Entry> newEntries = entries;
+    HashMap<ByteString, byte[]> newEntries = entries;
+    long newBytes = bytes;
     HashMap<Origin, DedupRecord> newDedup = dedup;
     Queue<DedupRecord> newOrder = dedupOrder;
     for (Change change : event.changes()) {
       Outcome outcome;
+      Option<byte[]> previous = newEntries.get(change.key());
+      if (previous.isDefined()) {
+        newBytes -= bytesOf(change.key(), previous.get());
+      }
       if (change instanceof Change.Put put) {
-        newEntries = newEntries.updated(put.key(), new Entry(put.value(), put.version(), put.expiresAtMillis()));
+        newEntries = newEntries.updated(put.key(), record(put.value(), put.version(), put.expiresAtMillis()));
+        newBytes += put.bytes();
         outcome = Outcome.set(put.version());
       } else {
         Change.Removal removal = (Change.Removal) change;
@@ -125,28 +172,50 @@ public final class PartitionState {
         newDedup = newDedup.removed(evicted.origin());
       }
     }
-    return new PartitionState(newEntries, newDedup, newOrder);
+    return new PartitionState(newEntries, newBytes, newDedup, newOrder);
+  }
+
+  /** Builds a state from snapshot contents: {@link #put} every entry, then {@link #build} with the dedup records. */
+  public static final class Loader {
+    private final Builder<Tuple2<ByteString, byte[]>, HashMap<ByteString, byte[]>> map = HashMap$.MODULE$.newBuilder();
+    private long bytes;
+
+    public Loader put(ByteString key, ByteString value, long version, long expiresAtMillis) {
+      map.addOne(new Tuple2<>(key, record(value, version, expiresAtMillis)));
+      bytes += Change.bytesOf(key, value);
+      return this;
+    }
+
+    /** The state, with {@code dedupOldestFirst} remembered. */
+    public PartitionState build(Iterable<DedupRecord> dedupOldestFirst) {
+      return withDedup(map.result(), bytes, dedupOldestFirst);
+    }
   }
 
   /** A state made of snapshot contents; dedup records oldest first. */
   public static PartitionState of(Iterable<java.util.Map.Entry<ByteString, Entry>> entries,
       Iterable<DedupRecord> dedupOldestFirst) {
-    HashMap<ByteString, Entry> map = HashMap$.MODULE$.empty();
+    Loader loader = new Loader();
     for (java.util.Map.Entry<ByteString, Entry> e : entries) {
-      map = map.updated(e.getKey(), e.getValue());
+      loader.put(e.getKey(), e.getValue().value(), e.getValue().version(), e.getValue().expiresAtMillis());
     }
+    return loader.build(dedupOldestFirst);
+  }
+
+  private static PartitionState withDedup(HashMap<ByteString, byte[]> map, long bytes,
+      Iterable<DedupRecord> dedupOldestFirst) {
     HashMap<Origin, DedupRecord> dedupMap = HashMap$.MODULE$.empty();
     Queue<DedupRecord> order = Queue$.MODULE$.empty();
     for (DedupRecord record : dedupOldestFirst) {
       dedupMap = dedupMap.updated(record.origin(), record);
       order = order.enqueue(record);
     }
-    return new PartitionState(map, dedupMap, order);
+    return new PartitionState(map, bytes, dedupMap, order);
   }
 
   /** Every stored entry, expired ones included, in no particular order. */
   public Iterator<java.util.Map.Entry<ByteString, Entry>> entries() {
-    scala.collection.Iterator<Tuple2<ByteString, Entry>> it = entries.iterator();
+    scala.collection.Iterator<Tuple2<ByteString, byte[]>> it = entries.iterator();
     return new Iterator<>() {
       @Override
       public boolean hasNext() {
@@ -155,8 +224,8 @@ public final class PartitionState {
 
       @Override
       public java.util.Map.Entry<ByteString, Entry> next() {
-        Tuple2<ByteString, Entry> t = it.next();
-        return java.util.Map.entry(t._1(), t._2());
+        Tuple2<ByteString, byte[]> t = it.next();
+        return java.util.Map.entry(t._1(), entryOf(t._2()));
       }
     };
   }

@@ -1,13 +1,12 @@
 package io.portal.store;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import io.portal.store.proto.DedupRecord.Builder;
-import io.portal.store.proto.PartitionSnapshot;
-import io.portal.store.proto.SnapshotEntry;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.WireFormat;
 import java.io.NotSerializableException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.serialization.SerializerWithStringManifest;
 
@@ -45,7 +44,7 @@ public final class StoreSerializer extends SerializerWithStringManifest {
     if (o instanceof Applied applied) {
       return toProto(applied).toByteArray();
     } else if (o instanceof PartitionState state) {
-      return toProto(state).toByteArray();
+      return snapshotBytes(state);
     }
     throw new IllegalArgumentException("StoreSerializer cannot write " + o.getClass().getName());
   }
@@ -55,10 +54,10 @@ public final class StoreSerializer extends SerializerWithStringManifest {
     try {
       return switch (manifest) {
         case APPLIED -> fromProto(io.portal.store.proto.Applied.parseFrom(bytes));
-        case SNAPSHOT -> fromProto(PartitionSnapshot.parseFrom(bytes));
+        case SNAPSHOT -> snapshotOf(bytes);
         default -> throw new NotSerializableException("unknown manifest '" + manifest + "' for StoreSerializer");
       };
-    } catch (InvalidProtocolBufferException e) {
+    } catch (java.io.IOException e) {
       throw new IllegalArgumentException("corrupt " + manifest + " of " + bytes.length + " bytes", e);
     }
   }
@@ -108,34 +107,100 @@ public final class StoreSerializer extends SerializerWithStringManifest {
     return new Applied(proto.getTimestampMillis(), changes);
   }
 
-  static PartitionSnapshot toProto(PartitionState state) {
-    var builder = PartitionSnapshot.newBuilder();
-    for (var it = state.entries(); it.hasNext(); ) {
-      Map.Entry<com.google.protobuf.ByteString, Entry> e = it.next();
-      builder.addEntries(SnapshotEntry.newBuilder().setKey(e.getKey()).setValue(e.getValue().value())
-          .setVersion(e.getValue().version()).setExpiresAtMillis(e.getValue().expiresAtMillis()));
-    }
+  /**
+   * The snapshot as a {@code PartitionSnapshot} message, written field by field rather than built as one: a
+   * partition of a million keys would otherwise need a million message objects on the way.
+   */
+  static byte[] snapshotBytes(PartitionState state) {
+    List<io.portal.store.proto.DedupRecord> dedup = new ArrayList<>(state.dedupSize());
     for (var it = state.dedupRecords(); it.hasNext(); ) {
       DedupRecord record = it.next();
-      Builder r = io.portal.store.proto.DedupRecord.newBuilder().setOrigin(toProto(record.origin()))
+      dedup.add(io.portal.store.proto.DedupRecord.newBuilder().setOrigin(toProto(record.origin()))
           .setTimestampMillis(record.timestampMillis()).setIsDelete(record.outcome().isDelete())
-          .setVersion(record.outcome().version()).setDeleted(record.outcome().deleted());
-      builder.addDedup(r);
+          .setVersion(record.outcome().version()).setDeleted(record.outcome().deleted()).build());
     }
-    return builder.build();
+    long total = 0;
+    for (var it = state.entries(); it.hasNext(); ) {
+      var e = it.next();
+      int size = entrySize(e.getKey(), e.getValue());
+      total += CodedOutputStream.computeTagSize(1) + CodedOutputStream.computeUInt32SizeNoTag(size) + size;
+    }
+    for (var record : dedup) {
+      total += CodedOutputStream.computeMessageSize(2, record);
+    }
+    if (total > Integer.MAX_VALUE - 16) {
+      throw new IllegalArgumentException("a snapshot of " + state.size() + " keys would take " + total
+          + " bytes, more than one array holds");
+    }
+    byte[] bytes = new byte[(int) total];
+    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+    try {
+      for (var it = state.entries(); it.hasNext(); ) {
+        var e = it.next();
+        Entry entry = e.getValue();
+        out.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        out.writeUInt32NoTag(entrySize(e.getKey(), entry));
+        out.writeBytes(1, e.getKey());
+        out.writeBytes(2, entry.value());
+        if (entry.version() != 0) {
+          out.writeInt64(3, entry.version());
+        }
+        if (entry.expiresAtMillis() != 0) {
+          out.writeInt64(4, entry.expiresAtMillis());
+        }
+      }
+      for (var record : dedup) {
+        out.writeMessage(2, record);
+      }
+      out.checkNoSpaceLeft();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("writing a snapshot of " + state.size() + " keys", e);
+    }
+    return bytes;
   }
 
-  static PartitionState fromProto(PartitionSnapshot proto) {
-    List<Map.Entry<com.google.protobuf.ByteString, Entry>> entries = new ArrayList<>(proto.getEntriesCount());
-    for (SnapshotEntry e : proto.getEntriesList()) {
-      entries.add(Map.entry(e.getKey(), new Entry(e.getValue(), e.getVersion(), e.getExpiresAtMillis())));
+  private static int entrySize(ByteString key, Entry entry) {
+    return CodedOutputStream.computeBytesSize(1, key) + CodedOutputStream.computeBytesSize(2, entry.value())
+        + (entry.version() != 0 ? CodedOutputStream.computeInt64Size(3, entry.version()) : 0)
+        + (entry.expiresAtMillis() != 0 ? CodedOutputStream.computeInt64Size(4, entry.expiresAtMillis()) : 0);
+  }
+
+  /** Reads what {@link #snapshotBytes} wrote (any {@code PartitionSnapshot}), entry by entry into the state. */
+  static PartitionState snapshotOf(byte[] bytes) throws java.io.IOException {
+    CodedInputStream in = CodedInputStream.newInstance(bytes);
+    in.setSizeLimit(Integer.MAX_VALUE);
+    PartitionState.Loader loader = new PartitionState.Loader();
+    List<DedupRecord> dedup = new ArrayList<>();
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      switch (WireFormat.getTagFieldNumber(tag)) {
+        case 1 -> {
+          int limit = in.pushLimit(in.readRawVarint32());
+          ByteString key = ByteString.EMPTY;
+          ByteString value = ByteString.EMPTY;
+          long version = 0;
+          long expiresAt = 0;
+          for (int field = in.readTag(); field != 0; field = in.readTag()) {
+            switch (WireFormat.getTagFieldNumber(field)) {
+              case 1 -> key = in.readBytes();
+              case 2 -> value = in.readBytes();
+              case 3 -> version = in.readInt64();
+              case 4 -> expiresAt = in.readInt64();
+              default -> in.skipField(field);
+            }
+          }
+          in.popLimit(limit);
+          loader.put(key, value, version, expiresAt);
+        }
+        case 2 -> {
+          var d = in.readMessage(io.portal.store.proto.DedupRecord.parser(),
+              com.google.protobuf.ExtensionRegistryLite.getEmptyRegistry());
+          dedup.add(new DedupRecord(fromProto(d.getOrigin()), d.getTimestampMillis(),
+              new Outcome(d.getIsDelete(), d.getVersion(), d.getDeleted())));
+        }
+        default -> in.skipField(tag);
+      }
     }
-    List<DedupRecord> dedup = new ArrayList<>(proto.getDedupCount());
-    for (var d : proto.getDedupList()) {
-      dedup.add(new DedupRecord(fromProto(d.getOrigin()), d.getTimestampMillis(),
-          new Outcome(d.getIsDelete(), d.getVersion(), d.getDeleted())));
-    }
-    return PartitionState.of(entries, dedup);
+    return loader.build(dedup);
   }
 
   static io.portal.store.proto.Origin toProto(Origin origin) {

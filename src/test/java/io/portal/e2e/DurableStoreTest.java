@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.portal.client.Entry;
 import io.portal.client.PortalClient;
+import io.portal.journal.RocksStore;
+import io.portal.journal.RocksStores;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import io.portal.client.PortalException;
 import io.portal.protocol.v1.ErrorCode;
 import io.portal.protocol.v1.ErrorResponse;
@@ -19,11 +22,6 @@ import io.portal.protocol.v1.SetRequest;
 import io.portal.protocol.v1.SetResponse;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -65,42 +63,33 @@ class DurableStoreTest {
   }
 
   @Test
-  void theUpkeepDeletesOldEventsOfAllPartitionsAndARestartStillRecoversEveryKey() throws Exception {
+  void snapshotsFollowGrowthDeleteTheEventsBeforeThemAndARestartStillRecoversEveryKey() throws Exception {
     Path dir = TestServer.newDataDir();
-    String config = "portal.store.journal = jdbc\nportal.store.partitions = 4\n"
-        + "portal.store.snapshot-every-events = 10\nportal.store.h2.delete-interval = 100ms";
+    String config = "portal.store.partitions = 4\nportal.store.snapshot-min-bytes = 2KiB";
     try (TestServer first = new TestServer(config, dir);
         PortalClient client = PortalClient.connect("127.0.0.1", first.port())) {
       for (int round = 1; round <= 5; round++) {
         for (int i = 0; i < 100; i++) {
-          client.set("churn-" + i, "v" + round + "-" + i); // one at a time: an event each
+          client.set("churn-" + i, "v" + round + "-" + i); // one at a time: an event each, about 45 bytes
         }
       }
-      String url = first.system.settings().config().getString("pekko-persistence-jdbc.shared-databases.portal.db.url");
-      try (Connection journal = DriverManager.getConnection(url, "", "")) {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        long rows = eventRows(journal);
-        while (rows > 120 && System.nanoTime() < deadline) {
-          Thread.sleep(50);
-          rows = eventRows(journal);
-        }
-        // 500 events over 4 partitions, snapshots every 8-10 events, two kept: at most ~30 events left per partition
-        assertTrue(rows <= 120, "events left in the journal: " + rows);
+      RocksStore journal = RocksStores.get(Adapter.toClassic(first.system)).store();
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      RocksStore.Census census = journal.census();
+      while (census.eventCount() > 250 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+        census = journal.census();
       }
+      // 500 events over 4 partitions, a snapshot after 1.5-2 KiB (34-46 events) each, the events before it deleted
+      assertTrue(census.eventCount() <= 4 * 46, "events left in the journal: " + census.eventCount());
+      assertEquals(4, census.snapshots().size(), "one snapshot kept per partition: " + census.snapshots().keySet());
+      assertTrue(census.snapshots().values().stream().allMatch(range -> range[0] == 1), "older ones deleted");
     }
     try (TestServer second = new TestServer(config, dir);
         PortalClient client = PortalClient.connect("127.0.0.1", second.port())) {
       for (int i = 0; i < 100; i++) {
         assertEquals(new Entry(utf8("v5-" + i), 5), client.get("churn-" + i).orElseThrow(), "key " + i);
       }
-    }
-  }
-
-  private static long eventRows(Connection journal) throws SQLException {
-    try (Statement count = journal.createStatement();
-        ResultSet rows = count.executeQuery("SELECT COUNT(*) FROM \"event_journal\"")) {
-      rows.next();
-      return rows.getLong(1);
     }
   }
 

@@ -63,26 +63,32 @@ class RocksJournalServerTest {
   }
 
   @Test
-  void aFolderWrittenByOneJournalIsRefusedByTheOther() {
-    Path h2 = TestServer.newDataDir();
-    try (TestServer jdbc = new TestServer("portal.store.journal = jdbc", h2);
-        PortalClient client = PortalClient.connect("127.0.0.1", jdbc.port())) {
-      client.set(utf8("a"), utf8("1"));
-    }
-    AssertionError refused = assertThrows(AssertionError.class, () -> new TestServer(ROCKS, h2).close());
-    assertEquals("the data folder " + h2 + " holds a journal written with portal.store.journal = jdbc ("
-        + h2.resolve("portal.mv.db") + "), but this server is configured for rocksdb: it would start empty over that "
-        + "data. Start it with portal.store.journal = jdbc, or point portal.store.data-dir at another folder",
-        refused.getCause().getMessage());
+  void aFolderWrittenByOneJournalIsRefusedByTheOther() throws Exception {
+    Path old = TestServer.newDataDir();
+    Files.createDirectories(old);
+    Files.write(old.resolve("portal.mv.db"), new byte[4096]); // where an older version kept its H2 journal
+    AssertionError refused = assertThrows(AssertionError.class, () -> new TestServer(ROCKS, old).close());
+    assertEquals("the data folder " + old + " holds " + old.resolve("portal.mv.db") + ", the H2 journal of an older "
+        + "Portal version, which this version cannot read: starting would serve an empty store over that data. To "
+        + "keep serving it, run the version that wrote it; to start afresh, move the folder away or point "
+        + "portal.store.data-dir at another folder", refused.getCause().getMessage());
+    assertFalse(Files.exists(old.resolve("journal")), "nothing written beside it");
 
     Path rocks = TestServer.newDataDir();
     try (TestServer first = new TestServer(ROCKS, rocks);
         PortalClient client = PortalClient.connect("127.0.0.1", first.port())) {
       client.set(utf8("a"), utf8("1"));
     }
-    AssertionError back = assertThrows(AssertionError.class,
-        () -> new TestServer("portal.store.journal = jdbc", rocks).close());
+    AssertionError back = assertThrows(AssertionError.class, () -> new TestServer("portal.store.journal = jdbc\n"
+        + "pekko-persistence-jdbc.shared-databases.portal.db.url = \"jdbc:postgresql://127.0.0.1:1/none\"",
+        rocks).close());
     assertTrue(back.getCause().getMessage().startsWith("the folder " + rocks.resolve("journal")
         + " holds a journal written with portal.store.journal = rocksdb"), back.getCause().getMessage());
+
+    AssertionError noDatabase = assertThrows(AssertionError.class,
+        () -> new TestServer("portal.store.journal = jdbc", TestServer.newDataDir()).close());
+    assertTrue(noDatabase.getCause().getMessage().startsWith("portal.store.journal = jdbc needs a PostgreSQL "
+        + "database, but pekko-persistence-jdbc.shared-databases.portal.db.url is ''"),
+        noDatabase.getCause().getMessage());
   }
 }

@@ -9,7 +9,7 @@ import com.typesafe.config.ConfigFactory;
 import io.portal.store.StoreSettings;
 import org.junit.jupiter.api.Test;
 
-/** A node that joins others refuses a node-local journal (RocksDB, H2); alone, or on PostgreSQL, it starts. */
+/** A node that joins others refuses a node-local journal (RocksDB); alone, or on PostgreSQL, it starts. */
 class MultiNodeJournalTest {
   private static Config config(String overrides) {
     return ConfigLoader.resolve(ConfigFactory.parseString(overrides + "\nportal.store.data-dir = /tmp/unused"));
@@ -28,17 +28,7 @@ class MultiNodeJournalTest {
   }
 
   @Test
-  void seedNodesWithTheH2JournalAreRefused() {
-    Config multi = config("pekko.cluster.seed-nodes = [\"pekko://portal@127.0.0.1:2551\"]\n"
-        + "portal.store.journal = jdbc");
-    String message = assertThrows(IllegalStateException.class, () -> check(multi)).getMessage();
-    assertTrue(message.contains("configured for a multi-node cluster (pekko.cluster.seed-nodes = "
-        + "[pekko://portal@127.0.0.1:2551])") && message.contains("node-local H2 database in /tmp/unused")
-        && message.contains("a partition moved to another node would lose its data"), message);
-  }
-
-  @Test
-  void aSingleNodeOnH2APostgresClusterAndAMemoryClusterStart() {
+  void aSingleNodeOnRocksDbAPostgresClusterAndAMemoryClusterStart() {
     assertDoesNotThrow(() -> check(config("")));
     assertDoesNotThrow(() -> check(config("""
         pekko.cluster.seed-nodes = ["pekko://portal@127.0.0.1:2551"]

@@ -34,39 +34,22 @@ class ServerSettingsTest {
   }
 
   @Test
-  void onlyTheEmbeddedH2JournalHasItsOldEventsDeletedByTheUpkeep() {
-    String h2 = "portal.store.journal = jdbc\n";
-    assertTrue(settings(h2).store().upkeepDeletesEvents(), "the JDBC journal on H2");
-    assertEquals(Duration.ofSeconds(2), settings(h2).store().h2().deleteInterval());
-    assertFalse(settings(h2 + "portal.store.h2.delete-interval = off").store().upkeepDeletesEvents());
-    assertFalse(settings(h2 + "portal.store.mode = memory").store().upkeepDeletesEvents());
-    assertFalse(settings("").store().upkeepDeletesEvents(), "the default journal, RocksDB");
-    String postgres = "pekko-persistence-jdbc.shared-databases.portal.db.url = "
-        + "\"jdbc:postgresql://127.0.0.1:5432/portal\"";
-    assertFalse(settings(postgres).store().upkeepDeletesEvents(), "each partition deletes its own");
+  void snapshotsFollowGrowthAsConfigured() {
+    assertEquals(new io.portal.store.SnapshotRule(100, 1 << 20), settings("").store().snapshots());
+    assertEquals(new io.portal.store.SnapshotRule(50, 4096), settings("portal.store.snapshot-growth-percent = 50\n"
+        + "portal.store.snapshot-min-bytes = 4KiB").store().snapshots());
+    String bad = assertThrows(ConfigException.class,
+        () -> settings("portal.store.snapshot-growth-percent = 0")).getMessage();
+    assertTrue(bad.contains("portal.store.snapshot-growth-percent"), bad);
   }
 
   @Test
-  void h2sCommitPathIsMendedByDefaultAndOnlyForTheEmbeddedH2Journal() {
-    String h2 = "portal.store.journal = jdbc\n";
-    assertTrue(settings(h2).store().h2().mendCommitLeak(), "on by default for the JDBC journal on H2");
-    assertFalse(settings(h2 + "portal.store.h2.mend-commit-page-leak = off").store().h2().mendCommitLeak(), "off");
-    assertFalse(settings("").store().h2().mendCommitLeak(), "the default journal, RocksDB: no H2");
-    String postgres = "pekko-persistence-jdbc.shared-databases.portal.db.url = "
-        + "\"jdbc:postgresql://127.0.0.1:5432/portal\"";
-    assertFalse(settings(postgres).store().h2().mendCommitLeak(), "no H2 to mend");
-  }
-
-  @Test
-  void theRocksDbJournalReplacesTheJdbcPluginsAndTheH2Upkeep() {
+  void theRocksDbJournalReplacesTheJdbcPlugins() {
     Config rocks = ConfigLoader.resolve(ConfigFactory.parseString("portal.store.journal = rocksdb\n"
         + "portal.store.data-dir = /tmp/portal-x"));
     assertEquals("portal.rocksdb.journal", rocks.getString("pekko.persistence.journal.plugin"));
     assertEquals("portal.rocksdb.snapshot-store", rocks.getString("pekko.persistence.snapshot-store.plugin"));
     assertEquals("/tmp/portal-x/journal", rocks.getString("portal.rocksdb.dir"));
-    ServerSettings s = ServerSettings.fromConfig(rocks);
-    assertFalse(s.store().upkeepDeletesEvents(), "each partition deletes its own");
-    assertFalse(s.store().h2().mendCommitLeak(), "no H2 to mend");
     assertEquals("portal.rocksdb.journal", ConfigLoader.resolve(ConfigFactory.empty())
         .getString("pekko.persistence.journal.plugin"), "RocksDB is the default");
     assertEquals("jdbc-journal", ConfigLoader.resolve(ConfigFactory.parseString("portal.store.journal = jdbc"))

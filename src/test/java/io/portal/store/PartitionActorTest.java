@@ -39,10 +39,9 @@ class PartitionActorTest {
 
   private static StoreSettings settings(long maxPendingBytes) {
     return new StoreSettings(1, Duration.ofSeconds(5), true, Path.of("unused"),
-        new DedupPolicy(Duration.ofMinutes(10), 1000), 100, 4096, 4 << 20, 1000, maxPendingBytes, 64L << 20,
+        new DedupPolicy(Duration.ofMinutes(10), 1000), new SnapshotRule(100, 1 << 20), 4096, 4 << 20, 1000, maxPendingBytes, 64L << 20,
         1000, Duration.ofSeconds(10),
-        Duration.ofSeconds(10),
-        new H2Housekeeping.Settings(Duration.ofSeconds(1), 80, 16 << 20, Duration.ZERO, 2000, 0, 1, false));
+        Duration.ofSeconds(10));
   }
 
   private static ByteString utf8(String s) {

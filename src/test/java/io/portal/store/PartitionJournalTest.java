@@ -39,10 +39,9 @@ class PartitionJournalTest {
   @Test
   void eachBatchIsOneEventAndSurvivesARestart() {
     StoreSettings settings = new StoreSettings(1, Duration.ofSeconds(5), true, Path.of("unused"),
-        new DedupPolicy(Duration.ofMinutes(10), 1000), 2, 4096, 4 << 20, 1000, 32L << 20, 64L << 20,
+        new DedupPolicy(Duration.ofMinutes(10), 1000), new SnapshotRule(100, 1 << 20), 4096, 4 << 20, 1000, 32L << 20, 64L << 20,
         1000, Duration.ofSeconds(10),
-        Duration.ofSeconds(10),
-        new H2Housekeeping.Settings(Duration.ofSeconds(1), 80, 16 << 20, Duration.ZERO, 2000, 0, 1, false));
+        Duration.ofSeconds(10));
     TestProbe<JournalEvent> partition = testKit.createTestProbe();
     EventSourcedBehaviorTestKit<JournalCommand, Applied, PartitionState> kit = EventSourcedBehaviorTestKit.create(
         testKit.system(), PartitionJournal.create(3, partition.ref(), settings),
@@ -59,7 +58,7 @@ class PartitionJournalTest {
     Applied second = new Applied(11, List.of(new Change.Removal(utf8("a"), false, true, null)));
     kit.<JournalEvent>runCommand(replyTo -> new JournalCommand(second, replyTo));
     Applied third = new Applied(12, List.of(new Change.Put(utf8("c"), utf8("3"), 1, 0, null)));
-    kit.<JournalEvent>runCommand(replyTo -> new JournalCommand(third, replyTo)); // snapshot every 2 events
+    kit.<JournalEvent>runCommand(replyTo -> new JournalCommand(third, replyTo));
 
     var restarted = kit.restart();
     PartitionState state = restarted.state();
@@ -70,14 +69,31 @@ class PartitionJournalTest {
   }
 
   @Test
-  void partitionsSnapshotAtStaggeredIntervalsNeverAboveTheSetting() {
-    assertEquals(1000, PartitionJournal.snapshotInterval(0, 1000));
-    assertEquals(985, PartitionJournal.snapshotInterval(1, 1000));
-    assertEquals(766, PartitionJournal.snapshotInterval(15, 1000));
-    assertEquals(1000, PartitionJournal.snapshotInterval(16, 1000));
-    assertEquals(java.util.stream.IntStream.range(0, 64).map(p -> PartitionJournal.snapshotInterval(p, 1000))
-        .distinct().count(), 16);
-    assertEquals(2, PartitionJournal.snapshotInterval(15, 2));
-    assertEquals(1, PartitionJournal.snapshotInterval(7, 1));
+  void aSnapshotComesWithGrowthAndDeletesTheEventsAndSnapshotsBeforeIt() throws InterruptedException {
+    StoreSettings settings = new StoreSettings(1, Duration.ofSeconds(5), true, Path.of("unused"),
+        new DedupPolicy(Duration.ofMinutes(10), 1000), new SnapshotRule(100, 200), 4096, 4 << 20, 1000, 32L << 20,
+        64L << 20, 1000, Duration.ofSeconds(10), Duration.ofSeconds(10));
+    TestProbe<JournalEvent> partition = testKit.createTestProbe();
+    EventSourcedBehaviorTestKit<JournalCommand, Applied, PartitionState> kit = EventSourcedBehaviorTestKit.create(
+        testKit.system(), PartitionJournal.create(16, partition.ref(), settings), // 16: no stagger
+        EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyCommands(false));
+    String id = PartitionJournal.persistenceIdOf(16).id();
+    for (int i = 0; i < 10; i++) {
+      // 35 bytes each (key 2 + value 1 + 32): journaled = state = 35 n, due once both reach the 200-byte floor
+      Applied put = new Applied(i, List.of(new Change.Put(utf8("k" + i), utf8("v"), 1, 0, null)));
+      kit.<JournalEvent>runCommand(replyTo -> new JournalCommand(put, replyTo));
+    }
+    assertEquals(350, kit.getState().bytes());
+    var snapshots = kit.snapshotTestKit().orElseThrow();
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (kit.persistenceTestKit().persistedInStorage(id).size() > 4 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertEquals(4, kit.persistenceTestKit().persistedInStorage(id).size(), "events 7-10 are left");
+    var saved = snapshots.persistedInStorage(id);
+    assertEquals(1, saved.size());
+    assertEquals(6, saved.get(0).first().sequenceNr());
+    assertEquals(10, kit.restart().state().size());
+    kit.clear(); // the test journal is the system's, shared with the other tests
   }
 }
