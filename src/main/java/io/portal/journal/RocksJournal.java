@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.persistence.AtomicWrite;
@@ -31,10 +32,12 @@ import scala.jdk.javaapi.FutureConverters;
 public final class RocksJournal extends AsyncWriteJournal {
   private final RocksStore store;
   private final Payloads payloads;
+  private final Executor reads;
 
   public RocksJournal(Config config, String configPath) {
     this.store = RocksStores.get(context().system()).store();
     this.payloads = new Payloads(SerializationExtension.get(context().system()));
+    this.reads = context().system().dispatcher();
   }
 
   @Override
@@ -88,8 +91,18 @@ public final class RocksJournal extends AsyncWriteJournal {
         batch.deleteRange(store.events(), Keys.of(persistenceId, 0), Keys.of(persistenceId, to + 1))));
   }
 
+  /**
+   * Replays on the system's dispatcher, not on this actor: partitions recover in parallel, and writes of running
+   * partitions are not held up behind a long replay.
+   */
   @Override
   public Future<Void> doAsyncReplayMessages(String persistenceId, long fromSequenceNr, long toSequenceNr, long max,
+      Consumer<PersistentRepr> replayCallback) {
+    return FutureConverters.asScala(CompletableFuture.runAsync(
+        () -> replay(persistenceId, fromSequenceNr, toSequenceNr, max, replayCallback), reads));
+  }
+
+  private void replay(String persistenceId, long fromSequenceNr, long toSequenceNr, long max,
       Consumer<PersistentRepr> replayCallback) {
     try (RocksIterator events = store.db().newIterator(store.events())) {
       long count = 0;
@@ -102,10 +115,9 @@ public final class RocksJournal extends AsyncWriteJournal {
         count++;
       }
       events.status();
-      return FutureConverters.asScala(CompletableFuture.completedFuture(null));
     } catch (InvalidProtocolBufferException | RocksDBException | RuntimeException e) {
-      return FutureConverters.asScala(CompletableFuture.failedFuture(new IllegalStateException(
-          "replaying " + persistenceId + " from the journal in " + store.dir() + " failed: " + e.getMessage(), e)));
+      throw new IllegalStateException("replaying " + persistenceId + " from the journal in " + store.dir()
+          + " failed: " + e.getMessage(), e);
     }
   }
 

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.apache.pekko.persistence.SelectedSnapshot;
 import org.apache.pekko.persistence.SnapshotMetadata;
 import org.apache.pekko.persistence.SnapshotSelectionCriteria;
@@ -25,29 +26,39 @@ import scala.jdk.javaapi.FutureConverters;
 public final class RocksSnapshotStore extends SnapshotStore {
   private final RocksStore store;
   private final Payloads payloads;
+  private final Executor reads;
 
   public RocksSnapshotStore(Config config, String configPath) {
     this.store = RocksStores.get(context().system()).store();
     this.payloads = new Payloads(SerializationExtension.get(context().system()));
+    this.reads = context().system().dispatcher();
   }
 
   /** A stored snapshot of the entity, with its sequence number. */
   private record Found(long sequenceNr, StoredSnapshot stored) {
   }
 
+  /**
+   * Loads on the system's dispatcher, not on this actor: the partitions of a restarting node load their snapshots in
+   * parallel, on every core, instead of one after the other.
+   */
   @Override
   public Future<Optional<SelectedSnapshot>> doLoadAsync(String persistenceId, SnapshotSelectionCriteria criteria) {
+    return FutureConverters.asScala(CompletableFuture.supplyAsync(() -> load(persistenceId, criteria), reads));
+  }
+
+  private Optional<SelectedSnapshot> load(String persistenceId, SnapshotSelectionCriteria criteria) {
     try {
       for (Found found : newestFirst(persistenceId, criteria)) {
         Object snapshot = payloads.deserialize(found.stored().getSerializerId(),
             found.stored().getSerializerManifest(), found.stored().getPayload());
-        return done(Optional.of(new SelectedSnapshot(SnapshotMetadata.apply(persistenceId, found.sequenceNr(),
-            found.stored().getTimestampMillis()), snapshot)));
+        return Optional.of(new SelectedSnapshot(SnapshotMetadata.apply(persistenceId, found.sequenceNr(),
+            found.stored().getTimestampMillis()), snapshot));
       }
-      return done(Optional.empty());
+      return Optional.empty();
     } catch (RuntimeException | RocksDBException | InvalidProtocolBufferException e) {
-      return FutureConverters.asScala(CompletableFuture.failedFuture(new IllegalStateException(
-          "loading a snapshot of " + persistenceId + " from " + store.dir() + " failed: " + e.getMessage(), e)));
+      throw new IllegalStateException("loading a snapshot of " + persistenceId + " from " + store.dir() + " failed: "
+          + e.getMessage(), e);
     }
   }
 

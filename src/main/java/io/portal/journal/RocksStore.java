@@ -12,6 +12,7 @@ import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -19,6 +20,7 @@ import org.rocksdb.RocksIterator;
 import org.rocksdb.Statistics;
 import org.rocksdb.TickerType;
 import org.rocksdb.WALRecoveryMode;
+import org.slf4j.LoggerFactory;
 
 /**
  * One RocksDB database holding a node's journal: column families {@code events} and {@code snapshots} keyed by
@@ -184,9 +186,19 @@ public final class RocksStore implements AutoCloseable {
     return statistics.getTickerCount(TickerType.WAL_FILE_SYNCED);
   }
 
+  /**
+   * Closes the database, after writing what its memtables hold to table files: the next open then has no write-ahead
+   * log to replay (synced writes are safe either way; this only makes a start after a clean stop faster).
+   */
   @Override
   public void close() {
     writer.close();
+    try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+      db.flush(flush, handles);
+    } catch (RocksDBException e) {
+      LoggerFactory.getLogger(RocksStore.class).warn("flushing the journal in {} before closing: {} (the next "
+          + "start replays its write-ahead log instead)", dir, e.getMessage());
+    }
     handles.forEach(ColumnFamilyHandle::close);
     db.close();
     closeOptions();

@@ -9,6 +9,8 @@ import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.Extension;
 import org.rocksdb.RocksDBException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The RocksDB journals of one actor system, one per folder, shared by the journal and the snapshot store plugins and
@@ -16,6 +18,7 @@ import org.rocksdb.RocksDBException;
  */
 public final class RocksStores implements Extension {
   private static final Id ID = new Id();
+  private static final Logger LOG = LoggerFactory.getLogger(RocksStores.class);
 
   private final Config settings;
   private final Map<Path, RocksStore> open = new ConcurrentHashMap<>();
@@ -35,7 +38,11 @@ public final class RocksStores implements Extension {
     Path dir = Path.of(settings.getString("dir")).toAbsolutePath().normalize();
     return open.computeIfAbsent(dir, d -> {
       try {
-        return RocksStore.open(d, settings.getBytes("block-cache-size"), settings.getBytes("write-buffer-size"));
+        long start = System.nanoTime();
+        RocksStore store = RocksStore.open(d, settings.getBytes("block-cache-size"),
+            settings.getBytes("write-buffer-size"));
+        LOG.info("journal in {} opened in {} ms", d, (System.nanoTime() - start) / 1_000_000);
+        return store;
       } catch (RocksDBException e) {
         throw new IllegalStateException("cannot open the journal in " + d + ": " + e.getMessage(), e);
       }

@@ -22,12 +22,7 @@ final class ExpiryIndex {
 
   /** Indexes every entry of {@code state} that has an expiry time. */
   void addAll(PartitionState state) {
-    for (var it = state.entries(); it.hasNext(); ) {
-      var entry = it.next();
-      if (entry.getValue().expiresAtMillis() != 0) {
-        index.add(new Due(entry.getValue().expiresAtMillis(), entry.getKey()));
-      }
-    }
+    state.forEachExpiry((key, atMillis) -> index.add(new Due(atMillis, key)));
   }
 
   /** {@code key} went from expiring at {@code before} to expiring at {@code after} (0: never, or absent). */

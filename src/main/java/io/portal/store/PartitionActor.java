@@ -60,7 +60,10 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
   public record Wake(ActorRef<Done> replyTo) implements Command {
   }
 
-  /** Graceful stop (shard hand-off): finish the writes already accepted, then stop. */
+  /**
+   * Graceful stop (shard hand-off, shutdown): finish the writes already accepted, snapshot what was journaled since
+   * the last snapshot, then stop.
+   */
   public enum Stop implements Command {
     INSTANCE
   }
@@ -102,6 +105,8 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
   private final GroupCommit commits;
   private final ExpiryIndex expiries = new ExpiryIndex();
   private boolean stopping;
+  /** The checkpoint before stopping is in flight: the journal gets nothing else, and writes are refused. */
+  private boolean checkpointing;
   private long expiryTimerAt = Long.MAX_VALUE;
 
   /** Running, from the state the journal recovered. */
@@ -213,6 +218,11 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
   }
 
   private Behavior<Command> onApply(Apply apply) {
+    if (checkpointing) {
+      apply.replyTo().tell(new WriteReply.Unavailable("partition " + partitionId + " is stopping (moving to another "
+          + "node or shutting down); retry"));
+      return this;
+    }
     if (commits.waitingChanges() >= settings.maxPendingWrites()) {
       apply.replyTo().tell(new WriteReply.Unavailable("partition " + partitionId + " has "
           + commits.waitingChanges() + " writes waiting, limit " + settings.maxPendingWrites()));
@@ -244,23 +254,40 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     JournalEvent.Persisted persisted = (JournalEvent.Persisted) message.event();
     durable = persisted.state();
     local.publish(partitionId, durable); // before anyone hears of the batch: a read after an answer sees it
+    if (checkpointing) {
+      return Behaviors.stopped();
+    }
     commits.persisted();
     if (commits.nothingWaiting()) {
       projected = durable;
     }
     flush();
-    return stopping && commits.idle() ? Behaviors.stopped() : this;
+    return stopping && commits.idle() ? checkpoint() : this;
   }
 
+  /** Graceful stop (hand-off or shutdown): the writes already accepted are committed, then {@link #checkpoint}. */
   private Behavior<Command> onStop() {
-    if (commits.idle()) {
-      return Behaviors.stopped();
-    }
     stopping = true;
+    return commits.idle() ? checkpoint() : this;
+  }
+
+  /**
+   * The last step before stopping: an event with no changes, which lets the journal snapshot everything journaled
+   * since its last snapshot ({@link SnapshotRule.Tracker#checkpointDue}), so that the next start reads a snapshot
+   * and no events. Stops once it is answered (the journal answers after the snapshot is stored).
+   */
+  private Behavior<Command> checkpoint() {
+    checkpointing = true;
+    timers.cancel(ExpiryTick.INSTANCE);
+    wiring.journal().tell(new JournalCommand(new Applied(System.currentTimeMillis(), List.of()),
+        wiring.journalReplies()));
     return this;
   }
 
   private Behavior<Command> onExpiryTick() {
+    if (checkpointing) {
+      return this;
+    }
     long now = System.currentTimeMillis();
     expiryTimerAt = Long.MAX_VALUE;
     for (ExpiryIndex.Due due : expiries.takeDue(now, settings.expiryBatch())) {

@@ -20,7 +20,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  *
  * <p>Snapshots follow growth ({@link SnapshotRule}): once the bytes journaled since the last snapshot reach the
  * state's own size, the state is snapshotted and the events and snapshots before it are deleted
- * ({@link JournalCleanup}). The state is immutable, so the snapshot needs no copy.
+ * ({@link JournalCleanup}). So does a partition's checkpoint before it stops (an event with no changes), so that a
+ * restart after a clean stop reads snapshots only. The state is immutable, so the snapshot needs no copy.
  */
 final class PartitionJournal
     extends EventSourcedBehaviorWithEnforcedReplies<JournalCommand, Applied, PartitionState> {
@@ -76,7 +77,8 @@ final class PartitionJournal
 
   @Override
   public boolean shouldSnapshot(PartitionState state, Applied event, long sequenceNr) {
-    return growth.snapshotDue(state.bytes());
+    // an event without changes is the partition's checkpoint before it stops
+    return event.changes().isEmpty() ? growth.checkpointDue() : growth.snapshotDue(state.bytes());
   }
 
   @Override

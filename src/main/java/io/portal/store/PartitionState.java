@@ -28,6 +28,8 @@ import scala.collection.mutable.Builder;
 public final class PartitionState {
   private static final PartitionState EMPTY = new PartitionState(
       HashMap$.MODULE$.empty(), 0, HashMap$.MODULE$.empty(), Queue$.MODULE$.empty());
+  private static final java.lang.invoke.VarHandle LONG = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+      long[].class, java.nio.ByteOrder.BIG_ENDIAN);
   /** Bytes before the value in a {@link #record}: version and expiry time. */
   private static final int HEADER = 16;
 
@@ -186,6 +188,17 @@ public final class PartitionState {
       return this;
     }
 
+    /** {@link #put} with the value copied once, from {@code length} bytes of {@code source} at {@code offset}. */
+    public Loader put(ByteString key, byte[] source, int offset, int length, long version, long expiresAtMillis) {
+      byte[] record = new byte[HEADER + length];
+      LONG.set(record, 0, version);
+      LONG.set(record, 8, expiresAtMillis);
+      System.arraycopy(source, offset, record, HEADER, length);
+      map.addOne(new Tuple2<>(key, record));
+      bytes += key.size() + 32L + length;
+      return this;
+    }
+
     /** The state, with {@code dedupOldestFirst} remembered. */
     public PartitionState build(Iterable<DedupRecord> dedupOldestFirst) {
       return withDedup(map.result(), bytes, dedupOldestFirst);
@@ -211,6 +224,18 @@ public final class PartitionState {
       order = order.enqueue(record);
     }
     return new PartitionState(map, bytes, dedupMap, order);
+  }
+
+  /** Calls {@code consumer} with every key that has an expiry time and that time, reading nothing else. */
+  public void forEachExpiry(java.util.function.ObjLongConsumer<ByteString> consumer) {
+    scala.collection.Iterator<Tuple2<ByteString, byte[]>> it = entries.iterator();
+    while (it.hasNext()) {
+      Tuple2<ByteString, byte[]> entry = it.next();
+      long expiresAt = (long) LONG.get(entry._2(), 8);
+      if (expiresAt != 0) {
+        consumer.accept(entry._1(), expiresAt);
+      }
+    }
   }
 
   /** Every stored entry, expired ones included, in no particular order. */

@@ -39,6 +39,18 @@ public record SnapshotRule(int growthPercent, long minBytes) {
       return true;
     }
 
+    /**
+     * True, and the count starts again, when anything was journaled since the last snapshot: a partition about to
+     * stop snapshots it, whatever the threshold, so that its next start replays nothing.
+     */
+    public boolean checkpointDue() {
+      if (journaled == 0) {
+        return false;
+      }
+      journaled = 0;
+      return true;
+    }
+
     long threshold(long stateBytes) {
       long grown = Math.max(minBytes, stateBytes * growthPercent / 100);
       return grown * sixtyFourths / 64;

@@ -176,20 +176,25 @@ public final class StoreSerializer extends SerializerWithStringManifest {
         case 1 -> {
           int limit = in.pushLimit(in.readRawVarint32());
           ByteString key = ByteString.EMPTY;
-          ByteString value = ByteString.EMPTY;
+          int valueAt = 0;
+          int valueLength = 0;
           long version = 0;
           long expiresAt = 0;
           for (int field = in.readTag(); field != 0; field = in.readTag()) {
             switch (WireFormat.getTagFieldNumber(field)) {
               case 1 -> key = in.readBytes();
-              case 2 -> value = in.readBytes();
+              case 2 -> { // copied once, straight into the entry's record
+                valueLength = in.readRawVarint32();
+                valueAt = in.getTotalBytesRead();
+                in.skipRawBytes(valueLength);
+              }
               case 3 -> version = in.readInt64();
               case 4 -> expiresAt = in.readInt64();
               default -> in.skipField(field);
             }
           }
           in.popLimit(limit);
-          loader.put(key, value, version, expiresAt);
+          loader.put(key, bytes, valueAt, valueLength, version, expiresAt);
         }
         case 2 -> {
           var d = in.readMessage(io.portal.store.proto.DedupRecord.parser(),

@@ -194,9 +194,32 @@ class PartitionActorTest {
     assertEquals(1, h.local.hosted());
     TestProbe<Object> watcher = testKit.createTestProbe();
     h.partition.tell(PartitionActor.Stop.INSTANCE);
+    assertEquals(List.of(), h.persist().changes(), "the checkpoint before stopping");
     watcher.expectTerminated(h.partition);
     assertEquals(null, h.local.get(0), "a stopped partition serves no local reads");
     assertEquals(0, h.local.hosted());
+  }
+
+  @Test
+  void aStopCommitsTheAcceptedWritesThenCheckpointsAndRefusesWritesMeanwhile() {
+    Harness h = new Harness();
+    TestProbe<PartitionActor.WriteReply> first = h.set("a", "1", 0);
+    JournalCommand inFlight = h.journal.receiveMessage();
+    TestProbe<PartitionActor.WriteReply> second = h.set("b", "2", 0); // waits for the next batch
+    h.partition.tell(PartitionActor.Stop.INSTANCE);
+    h.state = h.state.apply(inFlight.event(), settings().dedup());
+    inFlight.replyTo().tell(new JournalEvent.Persisted(h.state));
+    first.receiveMessage();
+    assertEquals(1, h.persist().changes().size(), "the write accepted before the stop is committed");
+    second.receiveMessage();
+    JournalCommand checkpoint = h.journal.receiveMessage();
+    assertEquals(List.of(), checkpoint.event().changes());
+    TestProbe<PartitionActor.WriteReply> late = h.set("c", "3", 0);
+    PartitionActor.WriteReply.Unavailable refused = late.expectMessageClass(PartitionActor.WriteReply.Unavailable.class);
+    assertEquals("partition 0 is stopping (moving to another node or shutting down); retry", refused.message());
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    checkpoint.replyTo().tell(new JournalEvent.Persisted(h.state));
+    watcher.expectTerminated(h.partition);
   }
 
   @Test

@@ -94,6 +94,14 @@ class PartitionJournalTest {
     assertEquals(1, saved.size());
     assertEquals(6, saved.get(0).first().sequenceNr());
     assertEquals(10, kit.restart().state().size());
+
+    // the checkpoint before a stop: a snapshot of what was journaled since the last one, whatever the threshold
+    kit.<JournalEvent>runCommand(replyTo -> new JournalCommand(new Applied(11, List.of()), replyTo));
+    assertEquals(11, snapshots.persistedInStorage(id).get(snapshots.persistedInStorage(id).size() - 1).first()
+        .sequenceNr());
+    kit.<JournalEvent>runCommand(replyTo -> new JournalCommand(new Applied(12, List.of()), replyTo));
+    assertEquals(11, snapshots.persistedInStorage(id).get(snapshots.persistedInStorage(id).size() - 1).first()
+        .sequenceNr(), "nothing journaled since: no snapshot");
     kit.clear(); // the test journal is the system's, shared with the other tests
   }
 }
