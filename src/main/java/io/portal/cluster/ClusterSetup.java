@@ -3,6 +3,7 @@ package io.portal.cluster;
 import io.portal.store.LocalPartitions;
 import io.portal.store.PartitionActor;
 import io.portal.store.StoreSettings;
+import io.portal.store.WriteGate;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -64,10 +65,10 @@ public final class ClusterSetup {
 
   /** Starts sharding for partitions on this node; returns how to reach partition {@code i}. */
   public static IntFunction<RecipientRef<PartitionActor.Command>> startPartitions(ActorSystem<?> system,
-      StoreSettings settings, LocalPartitions local) {
+      StoreSettings settings, LocalPartitions local, WriteGate gate) {
     ClusterSharding sharding = ClusterSharding.get(system);
     sharding.init(Entity.of(PARTITION, context ->
-            PartitionActor.create(Integer.parseInt(context.getEntityId()), settings, local))
+            PartitionActor.create(Integer.parseInt(context.getEntityId()), settings, local, gate))
         .withStopMessage(PartitionActor.Stop.INSTANCE));
     @SuppressWarnings("unchecked")
     EntityRef<PartitionActor.Command>[] refs = new EntityRef[settings.partitions()];

@@ -3,6 +3,7 @@ package io.portal.connection;
 import io.portal.protocol.v1.ErrorCode;
 import io.portal.protocol.v1.ErrorResponse;
 import io.portal.store.StoreTimeoutException;
+import io.portal.store.StorageFullException;
 import io.portal.store.StoreUnavailableException;
 import io.portal.store.VersionMismatchException;
 import java.util.concurrent.CompletionException;
@@ -32,6 +33,9 @@ final class ErrorMapper {
     }
     if (cause instanceof StoreUnavailableException) {
       return ErrorCode.UNAVAILABLE;
+    }
+    if (cause instanceof StorageFullException) {
+      return ErrorCode.STORAGE_FULL;
     }
     return ErrorCode.INTERNAL;
   }

@@ -7,14 +7,22 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.Status;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Group commit: one thread takes every write waiting, puts them into one {@link WriteBatch}, writes it with
  * {@code sync = true} (write, then fdatasync of the log) and only then completes their futures. Writes submitted
  * while a batch is being synced go together into the next one, so the cost of a sync is shared by everyone waiting.
- * A batch that fails (disk full, I/O error) fails the futures of its writes only; the next batch is tried afresh.
+ * A batch that fails (disk full, I/O error) fails the futures of its writes only.
+ *
+ * <p>A failed write leaves RocksDB refusing writes until it is resumed. From then on the writer reports the trouble
+ * ({@link #trouble}), fails new batches at once with it, and tries a small write once a second (with or without
+ * writes waiting); once that succeeds (RocksDB recovered by itself after space was freed), writes go through again,
+ * with no restart.
  */
 final class GroupCommitWriter implements AutoCloseable {
   /**
@@ -31,13 +39,21 @@ final class GroupCommitWriter implements AutoCloseable {
 
   private static final Pending STOP = new Pending(batch -> { }, new CompletableFuture<>());
 
+  private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
+  private static final long RESUME_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final byte[] PROBE_KEY = "m:write-probe".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
   private final RocksDB db;
+  private final String name;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
   private volatile boolean closed;
+  private volatile WriteTrouble trouble;
+  private long lastResumeNanos;
 
   GroupCommitWriter(RocksDB db, String name) {
     this.db = db;
+    this.name = name;
     this.thread = new Thread(this::run, name);
     thread.setDaemon(true);
     thread.start();
@@ -58,7 +74,10 @@ final class GroupCommitWriter implements AutoCloseable {
     List<Pending> group = new ArrayList<>();
     try (WriteOptions sync = new WriteOptions().setSync(true)) {
       while (true) {
-        Pending first = queue.poll(1, TimeUnit.SECONDS);
+        Pending first = queue.poll(trouble == null ? 1000 : 100, TimeUnit.MILLISECONDS);
+        if (trouble != null) {
+          tryResume();
+        }
         if (first == null) {
           continue;
         }
@@ -79,15 +98,63 @@ final class GroupCommitWriter implements AutoCloseable {
   }
 
   private void commit(List<Pending> group, WriteOptions sync) {
+    WriteTrouble now = trouble;
+    if (now != null) { // RocksDB would refuse: fail at once, without touching it
+      RocksDBException refused = new RocksDBException(now.message());
+      group.forEach(pending -> pending.done().completeExceptionally(refused));
+      return;
+    }
     try (WriteBatch batch = new WriteBatch()) {
       for (Pending pending : group) {
         pending.ops().fill(batch);
       }
       db.write(sync, batch);
       group.forEach(pending -> pending.done().complete(null));
-    } catch (RocksDBException | RuntimeException e) {
+    } catch (RocksDBException e) {
+      WriteTrouble found = troubleOf(e);
+      trouble = found;
+      lastResumeNanos = System.nanoTime();
+      LOG.error("{}: {}", name, found.message());
+      RocksDBException failed = new RocksDBException(found.message());
+      group.forEach(pending -> pending.done().completeExceptionally(failed));
+    } catch (RuntimeException e) {
       group.forEach(pending -> pending.done().completeExceptionally(e));
     }
+  }
+
+  private static WriteTrouble troubleOf(RocksDBException e) {
+    String reason = e.getMessage();
+    boolean diskFull = (e.getStatus() != null && e.getStatus().getSubCode() == Status.SubCode.NoSpace)
+        || (reason != null && reason.contains("No space left on device"));
+    return diskFull
+        ? new WriteTrouble(true, "the journal's disk is full (" + reason + "): writes are refused until space is freed, "
+            + "then taken again by themselves; reads go on")
+        : new WriteTrouble(false, "the journal cannot write (" + reason + "): writes are refused until it can; reads go "
+            + "on");
+  }
+
+  /**
+   * At most once a second, a small synced write of a metadata key: it fails at once while RocksDB still refuses
+   * writes, and succeeds once RocksDB has recovered by itself (its file manager watches free space); the trouble is
+   * then cleared.
+   */
+  private void tryResume() {
+    if (System.nanoTime() - lastResumeNanos < RESUME_INTERVAL_NANOS) {
+      return;
+    }
+    lastResumeNanos = System.nanoTime();
+    try (WriteOptions sync = new WriteOptions().setSync(true)) {
+      db.put(db.getDefaultColumnFamily(), sync, PROBE_KEY, PROBE_KEY);
+      LOG.info("{}: writing again ({} before)", name, trouble.message());
+      trouble = null;
+    } catch (RocksDBException e) {
+      // still failing: keep refusing, try again in a second
+    }
+  }
+
+  /** Why writes fail now, or null when they are taken. */
+  WriteTrouble trouble() {
+    return trouble;
   }
 
   /** Commits what is queued, then stops; later submissions fail. */

@@ -12,11 +12,13 @@ import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
+import org.rocksdb.Env;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.SstFileManager;
 import org.rocksdb.Statistics;
 import org.rocksdb.TickerType;
 import org.rocksdb.WALRecoveryMode;
@@ -39,6 +41,7 @@ public final class RocksStore implements AutoCloseable {
 
   private final Path dir;
   private final Statistics statistics;
+  private final SstFileManager fileManager;
   private final LRUCache blockCache;
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
@@ -68,6 +71,7 @@ public final class RocksStore implements AutoCloseable {
   private RocksStore(Path dir, long blockCacheBytes, long writeBufferBytes) throws RocksDBException {
     this.dir = dir;
     statistics = new Statistics();
+    fileManager = new SstFileManager(Env.getDefault());
     blockCache = new LRUCache(blockCacheBytes);
     dbOptions = new DBOptions()
         .setCreateIfMissing(true)
@@ -75,6 +79,8 @@ public final class RocksStore implements AutoCloseable {
         .setParanoidChecks(true)
         .setWalRecoveryMode(WALRecoveryMode.AbsoluteConsistency)
         .setStatistics(statistics)
+        // watches free space: after "no space left on device" RocksDB recovers by itself once space is freed
+        .setSstFileManager(fileManager)
         // RocksDB's own info log: a new file at every open, 1000 kept by default
         .setKeepLogFileNum(5)
         .setMaxLogFileSize(16L << 20);
@@ -181,6 +187,11 @@ public final class RocksStore implements AutoCloseable {
     return dir;
   }
 
+  /** Why writes fail now (the disk is full, an I/O error), or null; clears by itself once RocksDB writes again. */
+  public WriteTrouble writeTrouble() {
+    return writer.trouble();
+  }
+
   /** How many times RocksDB has synced its write-ahead log: at least once per batch the writer committed. */
   public long walSyncs() {
     return statistics.getTickerCount(TickerType.WAL_FILE_SYNCED);
@@ -209,5 +220,6 @@ public final class RocksStore implements AutoCloseable {
     dbOptions.close();
     blockCache.close();
     statistics.close();
+    fileManager.close();
   }
 }

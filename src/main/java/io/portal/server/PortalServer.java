@@ -9,10 +9,12 @@ import io.portal.store.KvStore;
 import io.portal.cluster.ClusterSetup;
 import io.portal.journal.RocksStore;
 import io.portal.journal.RocksStores;
+import io.portal.journal.WriteTrouble;
 import io.portal.store.JournalSchema;
 import io.portal.store.LocalPartitions;
 import io.portal.store.PartitionedKvStore;
 import io.portal.store.StoreSettings;
+import io.portal.store.WriteGate;
 import io.portal.transport.TcpTransport;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -82,7 +84,8 @@ public final class PortalServer {
     long startNanos = System.nanoTime();
     return ClusterSetup.joinAndAwaitUp(system, storeSettings.recoveryTimeout()).thenCompose(self -> {
       LocalPartitions local = new LocalPartitions(storeSettings.partitions());
-      PartitionedKvStore store = new PartitionedKvStore(ClusterSetup.startPartitions(system, storeSettings, local),
+      PartitionedKvStore store = new PartitionedKvStore(ClusterSetup.startPartitions(system, storeSettings, local,
+          writeGate(system, storeSettings)),
           storeSettings.partitions(), system.scheduler(), storeSettings.requestTimeout(), local,
           storeSettings.maxWriteBytesInFlight());
       return store.wakeAll(storeSettings.recoveryTimeout()).thenApply(ignored -> {
@@ -96,6 +99,18 @@ public final class PortalServer {
       });
     }).thenCompose(store -> bind(system, settings, store)).thenCompose(server ->
         startManagement(system, config).thenApply(ignored -> server));
+  }
+
+  /** What tells partitions the journal takes writes: the RocksDB journal's state; other journals fail per batch. */
+  private static WriteGate writeGate(ActorSystem<?> system, StoreSettings store) {
+    if (!store.durable() || !JournalSchema.isRocksDb(system.settings().config())) {
+      return WriteGate.OPEN;
+    }
+    RocksStore journal = RocksStores.get(Adapter.toClassic(system)).store();
+    return () -> {
+      WriteTrouble trouble = journal.writeTrouble();
+      return trouble == null ? null : new WriteGate.Refusal(trouble.diskFull(), trouble.message());
+    };
   }
 
   /**

@@ -8,11 +8,13 @@ import java.util.List;
  * A partition's writes on their way to the journal: at most one batch in flight; what arrives meanwhile waits and
  * goes as the next batch, up to {@code maxChanges} changes and {@code maxBytes} bytes. Each change carries what to
  * do once it is durable (answer its client); so can a plain callback ({@link #whenDurable}), run once everything
- * queued before it is durable, which keeps answers in the order they were decided. Not thread-safe: one actor's.
+ * queued before it is durable, which keeps answers in the order they were decided. When the journal fails, every
+ * change and callback waiting or in flight gets its failure callback instead ({@link #failAll}). Not thread-safe:
+ * one actor's.
  */
 final class GroupCommit {
-  /** A decided change (null: nothing to persist) and what to run once it is durable. */
-  private record Waiting(Change change, Runnable onDurable) {
+  /** A decided change (null: nothing to persist), what to run once it is durable, and what if it never will be. */
+  private record Waiting(Change change, Runnable onDurable, Runnable onFailed) {
   }
 
   private final int maxChanges;
@@ -29,19 +31,19 @@ final class GroupCommit {
   }
 
   /** Queues {@code change} for the next batch. */
-  void add(Change change, Runnable onDurable) {
-    waiting.addLast(new Waiting(change, onDurable));
+  void add(Change change, Runnable onDurable, Runnable onFailed) {
+    waiting.addLast(new Waiting(change, onDurable, onFailed));
     waitingBytes += change.bytes();
     waitingChanges++;
   }
 
   /** Runs {@code action} once everything queued so far is durable: now, after the batch in flight, or later. */
-  void whenDurable(Runnable action) {
+  void whenDurable(Runnable action, Runnable onFailed) {
     if (!waiting.isEmpty()) {
-      waiting.addLast(new Waiting(null, action));
+      waiting.addLast(new Waiting(null, action, onFailed));
     } else if (persisting) {
       List<Waiting> withThis = new ArrayList<>(inFlight);
-      withThis.add(new Waiting(null, action));
+      withThis.add(new Waiting(null, action, onFailed));
       inFlight = withThis;
     } else {
       action.run();
@@ -88,6 +90,18 @@ final class GroupCommit {
     inFlight = List.of();
     persisting = false;
     done.forEach(w -> w.onDurable().run());
+  }
+
+  /** The journal failed: runs the failure callback of everything in flight and waiting, in order, and forgets it. */
+  void failAll() {
+    List<Waiting> failed = new ArrayList<>(inFlight);
+    failed.addAll(waiting);
+    inFlight = List.of();
+    waiting.clear();
+    waitingBytes = 0;
+    waitingChanges = 0;
+    persisting = false;
+    failed.forEach(w -> w.onFailed().run());
   }
 
   /** True while a batch is in flight. */

@@ -7,6 +7,7 @@ import java.util.Optional;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ChildFailed;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -85,13 +86,18 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
 
     record Unavailable(String message) implements WriteReply {
     }
+
+    /** The journal's disk is full; nothing was written. */
+    record StorageFull(String message) implements WriteReply {
+    }
   }
 
   private static final Duration MAX_EXPIRY_DELAY = Duration.ofMinutes(10);
 
   /** What a partition is wired to, made once when it starts; the recovering and running behaviors share it. */
   private record Wiring(ActorContext<Command> context, int partitionId, StoreSettings settings, LocalPartitions local,
-      TimerScheduler<Command> timers, ActorRef<JournalCommand> journal, ActorRef<JournalEvent> journalReplies) {
+      WriteGate gate, TimerScheduler<Command> timers, ActorRef<JournalCommand> journal,
+      ActorRef<JournalEvent> journalReplies) {
   }
 
   private final Wiring wiring;
@@ -105,6 +111,8 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
   private final GroupCommit commits;
   private final ExpiryIndex expiries = new ExpiryIndex();
   private boolean stopping;
+  /** What writes still waiting are answered once the journal has failed ({@link #onJournalStopped}). */
+  private WriteReply failure;
   /** The checkpoint before stopping is in flight: the journal gets nothing else, and writes are refused. */
   private boolean checkpointing;
   private long expiryTimerAt = Long.MAX_VALUE;
@@ -137,20 +145,22 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
    * The behavior of partition {@code partitionId}, durable or in memory as the settings say; it publishes its
    * durable state to {@code local} for reads without a hop.
    */
-  public static Behavior<Command> create(int partitionId, StoreSettings settings, LocalPartitions local) {
-    return create(partitionId, settings, local, (id, partition, s) -> s.durable()
+  public static Behavior<Command> create(int partitionId, StoreSettings settings, LocalPartitions local,
+      WriteGate gate) {
+    return create(partitionId, settings, local, gate, (id, partition, s) -> s.durable()
         ? PartitionJournal.create(id, partition, s)
         : MemoryJournal.create(partition, s.dedup()));
   }
 
-  static Behavior<Command> create(int partitionId, StoreSettings settings, LocalPartitions local,
+  static Behavior<Command> create(int partitionId, StoreSettings settings, LocalPartitions local, WriteGate gate,
       JournalFactory journals) {
     return Behaviors.withStash(settings.maxPendingWrites(), stash -> Behaviors.setup(context ->
         Behaviors.withTimers(timers -> {
           ActorRef<JournalEvent> replies = context.messageAdapter(JournalEvent.class, FromJournal::new);
           ActorRef<JournalCommand> journal = context.spawn(journals.create(partitionId, replies, settings), "journal");
           context.watch(journal);
-          return recovering(new Wiring(context, partitionId, settings, local, timers, journal, replies), stash);
+          return recovering(new Wiring(context, partitionId, settings, local, gate, timers, journal, replies),
+              stash);
         })));
   }
 
@@ -209,8 +219,8 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
   private Behavior<Command> onGet(Get get) {
     if (!projected.sameEntry(durable, get.key())) {
       // a write to this key is on its way to the journal: answer after it, as if the requests were serial
-      commits.whenDurable(() ->
-          get.replyTo().tell(ReadReply.of(durable.read(get.key(), System.currentTimeMillis()))));
+      Runnable answer = () -> get.replyTo().tell(ReadReply.of(durable.read(get.key(), System.currentTimeMillis())));
+      commits.whenDurable(answer, answer); // the write failed: the durable state, without it, is the answer
     } else {
       get.replyTo().tell(ReadReply.of(durable.read(get.key(), System.currentTimeMillis())));
     }
@@ -228,6 +238,12 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
           + commits.waitingChanges() + " writes waiting, limit " + settings.maxPendingWrites()));
       return this;
     }
+    WriteGate.Refusal refusal = wiring.gate().refusal();
+    if (refusal != null) {
+      apply.replyTo().tell(refusal.storageFull() ? new WriteReply.StorageFull(refusal.message())
+          : new WriteReply.Unavailable(refusal.message()));
+      return this;
+    }
     long waitingBytes = commits.waitingBytes();
     if (waitingBytes > 0 && waitingBytes + sizeOf(apply.write()) > settings.maxPendingBytes()) {
       apply.replyTo().tell(new WriteReply.Unavailable("partition " + partitionId + " has " + waitingBytes
@@ -238,13 +254,13 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     ActorRef<WriteReply> replyTo = apply.replyTo();
     if (decision instanceof PartitionState.Decision.Apply change) {
       WriteReply done = new WriteReply.Done(change.outcome());
-      addChange(change.change(), () -> replyTo.tell(done));
+      addChange(change.change(), () -> replyTo.tell(done), () -> replyTo.tell(failure));
     } else if (decision instanceof PartitionState.Decision.Repeat repeat) {
       WriteReply done = new WriteReply.Done(repeat.outcome());
-      commits.whenDurable(() -> replyTo.tell(done));
+      commits.whenDurable(() -> replyTo.tell(done), () -> replyTo.tell(failure));
     } else if (decision instanceof PartitionState.Decision.Mismatch mismatch) {
       WriteReply refused = new WriteReply.Mismatch(mismatch.expected(), mismatch.actual());
-      commits.whenDurable(() -> replyTo.tell(refused));
+      commits.whenDurable(() -> replyTo.tell(refused), () -> replyTo.tell(failure));
     }
     flush();
     return this;
@@ -290,10 +306,15 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     }
     long now = System.currentTimeMillis();
     expiryTimerAt = Long.MAX_VALUE;
+    if (wiring.gate().refusal() != null) { // the removals could not be written: look again in a second
+      expiryTimerAt = now + 1000;
+      timers.startSingleTimer(ExpiryTick.INSTANCE, ExpiryTick.INSTANCE, Duration.ofSeconds(1));
+      return this;
+    }
     for (ExpiryIndex.Due due : expiries.takeDue(now, settings.expiryBatch())) {
       Entry entry = projected.raw(due.key());
       if (entry != null && entry.expiresAtMillis() == due.atMillis()) {
-        addChange(new Change.Removal(due.key(), true, true, null), () -> { });
+        addChange(new Change.Removal(due.key(), true, true, null), () -> { }, () -> { });
       }
     }
     flush();
@@ -301,16 +322,34 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     return this;
   }
 
+  /**
+   * The journal stopped: it failed to persist a batch (a full disk, an I/O error). Everything in flight and waiting is
+   * answered with the reason, and the partition stops; the next request starts it again and it recovers from what the
+   * journal holds. A batch in flight may or may not have been written, and the answer says so (except for a full
+   * disk, where RocksDB applied nothing).
+   */
   private Behavior<Command> onJournalStopped(Terminated terminated) {
-    getContext().getLog().error("partition {}: journal stopped with {} writes in flight and {} waiting", partitionId,
-        commits.inFlight(), commits.waitingChanges());
-    // nobody is answered: the store's request timeout tells these clients TIMEOUT, which is the truth (a write in
-    // flight may or may not be durable); the next request starts the partition again and it recovers
+    String cause = terminated instanceof ChildFailed failed ? rootMessage(failed.getCause()) : "stopped";
+    WriteGate.Refusal refusal = wiring.gate().refusal();
+    failure = refusal != null && refusal.storageFull() ? new WriteReply.StorageFull(refusal.message())
+        : new WriteReply.Unavailable("partition " + partitionId + ": the journal failed to write (" + cause
+            + "); a write in flight may or may not have been applied");
+    getContext().getLog().error("partition {}: journal failed with {} writes in flight and {} waiting, answered: {}",
+        partitionId, commits.inFlight(), commits.waitingChanges(), failure);
+    commits.failAll();
     return Behaviors.stopped();
   }
 
+  private static String rootMessage(Throwable failure) {
+    Throwable root = failure;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() != null ? root.getMessage() : root.toString();
+  }
+
   /** Decides {@code change} into the projection and queues it for the next batch. */
-  private void addChange(Change change, Runnable onDurable) {
+  private void addChange(Change change, Runnable onDurable, Runnable onFailed) {
     Entry previous = projected.raw(change.key());
     long expiresAt = change instanceof Change.Put put ? put.expiresAtMillis() : 0;
     expiries.changed(change.key(), previous == null ? 0 : previous.expiresAtMillis(), expiresAt);
@@ -318,7 +357,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
       scheduleExpiry(System.currentTimeMillis());
     }
     projected = projected.apply(new Applied(System.currentTimeMillis(), List.of(change)), settings.dedup());
-    commits.add(change, onDurable);
+    commits.add(change, onDurable, onFailed);
   }
 
   /** Sends the next batch to the journal unless one is in flight. */

@@ -98,6 +98,8 @@ public final class PartitionProtocolSerializer extends SerializerWithStringManif
       } else if (reply instanceof PartitionActor.WriteReply.Mismatch mismatch) {
         builder.setMismatch(WriteMismatch.newBuilder().setExpected(mismatch.expected())
             .setActual(mismatch.actual()));
+      } else if (reply instanceof PartitionActor.WriteReply.StorageFull full) {
+        builder.setStorageFull(full.message());
       } else {
         builder.setUnavailable(((PartitionActor.WriteReply.Unavailable) reply).message());
       }
@@ -145,6 +147,7 @@ public final class PartitionProtocolSerializer extends SerializerWithStringManif
             case MISMATCH -> new PartitionActor.WriteReply.Mismatch(reply.getMismatch().getExpected(),
                 reply.getMismatch().getActual());
             case UNAVAILABLE -> new PartitionActor.WriteReply.Unavailable(reply.getUnavailable());
+            case STORAGE_FULL -> new PartitionActor.WriteReply.StorageFull(reply.getStorageFull());
             case REPLY_NOT_SET -> throw new NotSerializableException("empty write-reply");
           };
         }

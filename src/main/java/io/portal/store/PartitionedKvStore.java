@@ -137,6 +137,9 @@ public final class PartitionedKvStore implements KvStore {
     } else if (reply instanceof PartitionActor.WriteReply.Mismatch mismatch) {
       throw new VersionMismatchException(mismatch.expected(), mismatch.actual());
     }
+    if (reply instanceof PartitionActor.WriteReply.StorageFull full) {
+      throw new StorageFullException(full.message());
+    }
     throw new StoreUnavailableException(((PartitionActor.WriteReply.Unavailable) reply).message());
   }
 

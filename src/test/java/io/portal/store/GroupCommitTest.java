@@ -17,11 +17,11 @@ class GroupCommitTest {
   void oneBatchInFlightAndWhatArrivesMeanwhileGoesNextTogether() {
     GroupCommit commits = new GroupCommit(100, 1 << 20);
     List<String> answered = new ArrayList<>();
-    commits.add(put("a", 1), () -> answered.add("a"));
+    commits.add(put("a", 1), () -> answered.add("a"), () -> { });
     assertEquals(1, commits.nextBatch().size());
     assertTrue(commits.persisting());
-    commits.add(put("b", 1), () -> answered.add("b"));
-    commits.add(put("c", 1), () -> answered.add("c"));
+    commits.add(put("b", 1), () -> answered.add("b"), () -> { });
+    commits.add(put("c", 1), () -> answered.add("c"), () -> { });
     assertEquals(List.of(), commits.nextBatch(), "one batch at a time");
     assertEquals(2, commits.waitingChanges());
     assertEquals(2 * (1 + 32 + 1), commits.waitingBytes());
@@ -39,15 +39,15 @@ class GroupCommitTest {
   void batchesStopAtTheChangeAndByteLimitsButAlwaysTakeOne() {
     GroupCommit commits = new GroupCommit(2, 1000);
     for (int i = 0; i < 3; i++) {
-      commits.add(put("k" + i, 10), () -> { });
+      commits.add(put("k" + i, 10), () -> { }, () -> { });
     }
     assertEquals(2, commits.nextBatch().size(), "two changes at most");
     commits.persisted();
     assertEquals(1, commits.nextBatch().size());
     commits.persisted();
 
-    commits.add(put("big", 5000), () -> { });
-    commits.add(put("small", 1), () -> { });
+    commits.add(put("big", 5000), () -> { }, () -> { });
+    commits.add(put("small", 1), () -> { }, () -> { });
     assertEquals(1, commits.nextBatch().size(), "one change over the byte limit still goes, alone");
     commits.persisted();
     assertEquals(1, commits.nextBatch().size());
@@ -57,13 +57,13 @@ class GroupCommitTest {
   void aCallbackRunsOnceEverythingQueuedBeforeItIsDurableInOrder() {
     GroupCommit commits = new GroupCommit(100, 1 << 20);
     List<String> order = new ArrayList<>();
-    commits.whenDurable(() -> order.add("now"));
+    commits.whenDurable(() -> order.add("now"), () -> { });
     assertEquals(List.of("now"), order, "nothing before it: at once");
-    commits.add(put("a", 1), () -> order.add("a"));
+    commits.add(put("a", 1), () -> order.add("a"), () -> { });
     commits.nextBatch();
-    commits.whenDurable(() -> order.add("after a"));
-    commits.add(put("b", 1), () -> order.add("b"));
-    commits.whenDurable(() -> order.add("after b"));
+    commits.whenDurable(() -> order.add("after a"), () -> { });
+    commits.add(put("b", 1), () -> order.add("b"), () -> { });
+    commits.whenDurable(() -> order.add("after b"), () -> { });
     commits.persisted();
     assertEquals(List.of("now", "a", "after a"), order);
     commits.nextBatch();
@@ -75,16 +75,31 @@ class GroupCommitTest {
   void aCallbackAfterTheLastChangeWaitsForTheBatchInFlight() {
     GroupCommit commits = new GroupCommit(100, 1 << 20);
     List<String> order = new ArrayList<>();
-    commits.add(put("a", 1), () -> order.add("a"));
+    commits.add(put("a", 1), () -> order.add("a"), () -> { });
     commits.nextBatch();
-    commits.add(put("b", 1), () -> order.add("b"));
+    commits.add(put("b", 1), () -> order.add("b"), () -> { });
     commits.persisted();
     commits.nextBatch();
-    commits.whenDurable(() -> order.add("waits for b"));
+    commits.whenDurable(() -> order.add("waits for b"), () -> { });
     assertEquals(List.of("a"), order, "b is in flight");
     commits.persisted();
     assertEquals(List.of("a", "b", "waits for b"), order);
     assertEquals(List.of(), commits.nextBatch());
     assertTrue(commits.idle());
+  }
+
+  @Test
+  void whenTheJournalFailsEverythingInFlightAndWaitingGetsItsFailureInOrder() {
+    GroupCommit commits = new GroupCommit(100, 1 << 20);
+    List<String> order = new ArrayList<>();
+    commits.add(put("a", 1), () -> order.add("a"), () -> order.add("a failed"));
+    commits.nextBatch();
+    commits.whenDurable(() -> order.add("read"), () -> order.add("read failed"));
+    commits.add(put("b", 1), () -> order.add("b"), () -> order.add("b failed"));
+    commits.failAll();
+    assertEquals(List.of("a failed", "read failed", "b failed"), order);
+    assertTrue(commits.idle());
+    assertEquals(0, commits.waitingChanges());
+    assertEquals(0, commits.waitingBytes());
   }
 }

@@ -54,16 +54,23 @@ class PartitionActorTest {
     final ActorRef<PartitionActor.Command> partition;
     final LocalPartitions local = new LocalPartitions(1);
     PartitionState state = PartitionState.empty();
+    /** What the partition's write gate says; null: writes are taken. */
+    final java.util.concurrent.atomic.AtomicReference<WriteGate.Refusal> refusal =
+        new java.util.concurrent.atomic.AtomicReference<>();
 
     Harness() {
       this(settings());
     }
 
+    /** A journal that fails (throws) on a batch holding a change of key "fail". */
     Harness(StoreSettings settings) {
-      partition = testKit.spawn(PartitionActor.create(0, settings, local, (id, parent, s) ->
+      partition = testKit.spawn(PartitionActor.create(0, settings, local, refusal::get, (id, parent, s) ->
           Behaviors.setup(context -> {
             parent.tell(new JournalEvent.Recovered(PartitionState.empty()));
             return Behaviors.receiveMessage(command -> {
+              if (command.event().changes().stream().anyMatch(c -> c.key().equals(utf8("fail")))) {
+                throw new IllegalStateException("disk on fire");
+              }
               journal.ref().tell(command);
               return Behaviors.same();
             });
@@ -201,6 +208,44 @@ class PartitionActorTest {
   }
 
   @Test
+  void whileTheGateRefusesWritesAreAnsweredAtOnceWithItsReasonAndReadsGoOn() {
+    Harness h = new Harness();
+    h.set("k", "1", 0);
+    h.persist();
+    h.refusal.set(new WriteGate.Refusal(true, "the journal's disk is full (test)"));
+    assertEquals(new PartitionActor.WriteReply.StorageFull("the journal's disk is full (test)"),
+        h.set("k", "2", 0).receiveMessage());
+    h.refusal.set(new WriteGate.Refusal(false, "the journal cannot write (test)"));
+    assertEquals(new PartitionActor.WriteReply.Unavailable("the journal cannot write (test)"),
+        h.set("k", "2", 0).receiveMessage());
+    h.journal.expectNoMessage(Duration.ofMillis(100));
+    assertEquals(new Versioned(utf8("1"), 1), h.get("k").receiveMessage().value());
+    h.refusal.set(null);
+    TestProbe<PartitionActor.WriteReply> taken = h.set("k", "3", 0);
+    h.persist();
+    assertEquals(new PartitionActor.WriteReply.Done(Outcome.set(2)), taken.receiveMessage());
+  }
+
+  @Test
+  void aFailedJournalAnswersEveryWriteInFlightAndWaitingWithTheReasonAndThePartitionStops() {
+    Harness h = new Harness();
+    TestProbe<PartitionActor.WriteReply> first = h.set("a", "1", 0);
+    JournalCommand inFlight = h.journal.receiveMessage();
+    TestProbe<PartitionActor.WriteReply> failing = h.set("fail", "x", 0); // waits for the next batch
+    TestProbe<PartitionActor.ReadReply> read = h.get("fail"); // waits for that write
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    h.state = h.state.apply(inFlight.event(), settings().dedup());
+    inFlight.replyTo().tell(new JournalEvent.Persisted(h.state)); // then the batch with "fail" kills the journal
+    assertEquals(new PartitionActor.WriteReply.Done(Outcome.set(1)), first.receiveMessage());
+    PartitionActor.WriteReply.Unavailable refused = failing.expectMessageClass(
+        PartitionActor.WriteReply.Unavailable.class);
+    assertEquals("partition 0: the journal failed to write (disk on fire); a write in flight may or may not have "
+        + "been applied", refused.message());
+    assertEquals(null, read.receiveMessage().value(), "answered from the durable state, without the failed write");
+    watcher.expectTerminated(h.partition);
+  }
+
+  @Test
   void aStopCommitsTheAcceptedWritesThenCheckpointsAndRefusesWritesMeanwhile() {
     Harness h = new Harness();
     TestProbe<PartitionActor.WriteReply> first = h.set("a", "1", 0);
@@ -253,7 +298,7 @@ class PartitionActorTest {
     PartitionState recovered = PartitionState.empty().apply(new Applied(1, List.of(
         new Change.Put(utf8("kept"), utf8("v"), 4, 0, null))), settings().dedup());
     ActorRef<PartitionActor.Command> partition = testKit.spawn(PartitionActor.create(0, settings(),
-        new LocalPartitions(1),
+        new LocalPartitions(1), WriteGate.OPEN,
         (id, parent, s) -> Behaviors.setup(context -> {
           parent.tell(new JournalEvent.Recovered(recovered));
           return Behaviors.receiveMessage(command -> {

@@ -46,7 +46,8 @@ class PartitionProtocolSerializerTest {
         new PartitionActor.WriteReply.Done(new Outcome(false, 5, false)),
         new PartitionActor.WriteReply.Done(new Outcome(true, 0, true)),
         new PartitionActor.WriteReply.Mismatch(2, 3),
-        new PartitionActor.WriteReply.Unavailable("partition 1 has 9 writes waiting, limit 9"));
+        new PartitionActor.WriteReply.Unavailable("partition 1 has 9 writes waiting, limit 9"),
+        new PartitionActor.WriteReply.StorageFull("the journal's disk is full (No space left on device)"));
     var extension = SerializationExtension.get(testKit.system());
     for (Object message : messages) {
       assertEquals(PartitionProtocolSerializer.IDENTIFIER, extension.findSerializerFor(message).identifier(),
