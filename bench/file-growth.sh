@@ -6,8 +6,8 @@
 #   bench/file-growth.sh "50 16" 120
 #   bench/file-growth.sh "50 1" 70 "-Dportal.store.snapshot-growth-percent=50"
 #
-# @D@ in the options stands for the data folder. LOAD=0 skips loading 100 000 keys first (100-byte values, about
-# 14 MB of keys and values). SIG=-9 stops the server with kill -9 instead of a clean stop; KEEP=1 keeps the folder.
+# @D@ in the options stands for the data folder. The run overwrites KEYS keys (default 100 000, 100-byte values: about
+# 11 MB of keys and values), written once first unless LOAD=0. SIG=-9 stops the server with kill -9 instead of a clean stop; KEEP=1 keeps the folder.
 # SERVER_JAR=... runs another build as the server. Needs target/portal.jar (the generator).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,13 +21,18 @@ start_portal "${SERVER_JAR:-$JAR}" durable "$D" "$P" ${OPTS//@D@/$D}
 trap 'kill ${SIG:--TERM} $SERVER 2> /dev/null || true; wait $SERVER 2> /dev/null || true
       if [ -n "${KEEP:-}" ]; then echo "kept $D"; else rm -rf "$D"; fi' EXIT
 wait_port "$P"
+KEYS=${KEYS:-100000}
 if [ "${LOAD:-1}" != 0 ]; then
-  load_keys $JAR "$P"
+  java -jar $JAR bench --port "$P" --ops set --keys "$KEYS" --requests "$KEYS" --sequential --pipeline 32 \
+    --warmup 0s > "$D/load.txt"
+  grep -q '^errors 0 ' "$D/load.txt" || { echo "loading failed:" >&2; cat "$D/load.txt" >&2; exit 1; }
+  echo "loaded $KEYS keys: journal $(du -sm "$D/journal" | cut -f1) MB"
 fi
 set -- $ROW
 cpu() { awk '{print ($14 + $15) * 10}' "/proc/$SERVER/stat"; }
 t0=$(cpu)
-java -jar $JAR bench --port "$P" --ops set --connections "$1" --pipeline "$2" --duration "${SECS}s" --warmup 0s \
+java -jar $JAR bench --port "$P" --ops set --keys "$KEYS" --connections "$1" --pipeline "$2" --duration "${SECS}s" \
+  --warmup 0s \
   > "$D/bench.txt" &
 BENCH=$!
 for t in $(seq 15 15 "$SECS"); do

@@ -20,6 +20,7 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.SstFileManager;
 import org.rocksdb.Statistics;
+import org.rocksdb.Status;
 import org.rocksdb.TickerType;
 import org.rocksdb.WALRecoveryMode;
 import org.slf4j.LoggerFactory;
@@ -60,15 +61,54 @@ public final class RocksStore implements AutoCloseable {
    * @throws RocksDBException when the folder cannot be opened, damage included; the message says what RocksDB found
    */
   public static RocksStore open(Path dir, long blockCacheBytes, long writeBufferBytes) throws RocksDBException {
+    return open(dir, blockCacheBytes, writeBufferBytes, false);
+  }
+
+  /**
+   * Opens (creating if needed) the database in {@code dir}; with {@code acceptDamagedLog}, a write-ahead log damaged
+   * at some point is recovered up to that point (RocksDB's point-in-time recovery) instead of refused, and the log
+   * says exactly what was dropped ({@link WalScan}).
+   */
+  public static RocksStore open(Path dir, long blockCacheBytes, long writeBufferBytes, boolean acceptDamagedLog)
+      throws RocksDBException {
     try {
       Files.createDirectories(dir);
     } catch (java.io.IOException e) {
       throw new RocksDBException("cannot create the journal folder " + dir + ": " + e.getMessage());
     }
-    return new RocksStore(dir, blockCacheBytes, writeBufferBytes);
+    try {
+      return new RocksStore(dir, blockCacheBytes, writeBufferBytes, WALRecoveryMode.AbsoluteConsistency);
+    } catch (RocksDBException e) {
+      boolean corruption = e.getStatus() != null && e.getStatus().getCode() == Status.Code.Corruption;
+      if (!acceptDamagedLog || !corruption) {
+        throw e;
+      }
+      WalScan.Result scan;
+      try {
+        scan = WalScan.scan(dir, EVENTS_FAMILY_ID);
+      } catch (java.io.IOException io) {
+        throw new RocksDBException("reading the write-ahead log of " + dir + " to see what is damaged: "
+            + io.getMessage());
+      }
+      LoggerFactory.getLogger(RocksStore.class).warn("the journal in {} is damaged ({}); starting anyway, as "
+          + "portal.rocksdb.accept-damaged-log = on says: {}", dir, e.getMessage(), scan.describe());
+      RocksStore store = new RocksStore(dir, blockCacheBytes, writeBufferBytes, WALRecoveryMode.PointInTimeRecovery);
+      store.lastDamage = scan;
+      return store;
+    }
   }
 
-  private RocksStore(Path dir, long blockCacheBytes, long writeBufferBytes) throws RocksDBException {
+  /** The events column family is the second one created in a new folder, so its id is 1 in every folder. */
+  private static final int EVENTS_FAMILY_ID = 1;
+  private WalScan.Result lastDamage;
+
+  /** What accepting a damaged log dropped at open, or null when the log was whole. */
+  WalScan.Result acceptedDamage() {
+    return lastDamage;
+  }
+
+  private RocksStore(Path dir, long blockCacheBytes, long writeBufferBytes, WALRecoveryMode recovery)
+      throws RocksDBException {
     this.dir = dir;
     statistics = new Statistics();
     fileManager = new SstFileManager(Env.getDefault());
@@ -77,13 +117,16 @@ public final class RocksStore implements AutoCloseable {
         .setCreateIfMissing(true)
         .setCreateMissingColumnFamilies(true)
         .setParanoidChecks(true)
-        .setWalRecoveryMode(WALRecoveryMode.AbsoluteConsistency)
+        .setWalRecoveryMode(recovery)
         .setStatistics(statistics)
         // watches free space: after "no space left on device" RocksDB recovers by itself once space is freed
         .setSstFileManager(fileManager)
         // RocksDB's own info log: a new file at every open, 1000 kept by default
         .setKeepLogFileNum(5)
-        .setMaxLogFileSize(16L << 20);
+        .setMaxLogFileSize(16L << 20)
+        // the metadata and snapshots column families take few bytes per batch: without this cap their memtables,
+        // rarely full, would keep every log file since their last flush (up to four times the memtables' size)
+        .setMaxTotalWalSize(2 * writeBufferBytes);
     cfOptions = new ColumnFamilyOptions()
         .setWriteBufferSize(writeBufferBytes)
         .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(blockCache));
@@ -101,6 +144,9 @@ public final class RocksStore implements AutoCloseable {
     db = opened;
     meta = handles.get(0);
     events = handles.get(1);
+    if (events.getID() != EVENTS_FAMILY_ID) {
+      throw new IllegalStateException("the events column family of " + dir + " has id " + events.getID());
+    }
     snapshots = handles.get(2);
     writer = new GroupCommitWriter(db, "portal-journal-writer " + dir);
   }

@@ -40,11 +40,14 @@ public final class RocksStores implements Extension {
       try {
         long start = System.nanoTime();
         RocksStore store = RocksStore.open(d, settings.getBytes("block-cache-size"),
-            settings.getBytes("write-buffer-size"));
+            settings.getBytes("write-buffer-size"), settings.getBoolean("accept-damaged-log"));
         LOG.info("journal in {} opened in {} ms", d, (System.nanoTime() - start) / 1_000_000);
         return store;
       } catch (RocksDBException e) {
-        throw new IllegalStateException("cannot open the journal in " + d + ": " + e.getMessage(), e);
+        boolean corruption = e.getStatus() != null && e.getStatus().getCode() == org.rocksdb.Status.Code.Corruption;
+        throw new IllegalStateException("cannot open the journal in " + d + ": " + e.getMessage() + (corruption
+            ? ". The journal is damaged; portal.rocksdb.accept-damaged-log = on starts with what precedes the damage "
+            + "and logs exactly which events are dropped" : ""), e);
       }
     });
   }

@@ -91,17 +91,55 @@ class RocksStoreTest {
       CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
       copyFolder(live, copy); // the folder as a kill -9 would leave it: synced log, nothing flushed
     }
+    Path log = zeroTheMiddleOfTheLog(copy);
+    RocksDBException refused = assertThrows(RocksDBException.class, () -> RocksStore.open(copy, 8 * MIB, 4 * MIB));
+    assertEquals("checksum mismatch", refused.getMessage(), "RocksDB names the damage it found");
+
+  }
+
+  @Test
+  void aDamagedLogCanBeAcceptedAndWhatIsDroppedIsAccountedForExactly() throws Exception {
+    Path live = Files.createTempDirectory("portal-rocks");
+    Path copy = Files.createTempDirectory("portal-rocks-damaged");
+    try (RocksStore store = RocksStore.open(live, 8 * MIB, 4 * MIB)) {
+      for (int i = 0; i < 2000; i++) { // one at a time: a write batch each
+        store.writer().submit(put(store, "p", i, new byte[100])).get(10, TimeUnit.SECONDS);
+      }
+      copyFolder(live, copy);
+    }
+    Path log = zeroTheMiddleOfTheLog(copy);
+    try (RocksStore accepted = RocksStore.open(copy, 8 * MIB, 4 * MIB, true)) {
+      long[] kept = accepted.census().events().get("p");
+      WalScan.Result damage = accepted.acceptedDamage();
+      assertEquals(log, damage.damagedFile());
+      assertEquals(0, kept[1], "a prefix is kept: from the first event");
+      assertEquals(kept[0] - 1, kept[2], "... with no gap");
+      List<Long> dropped = damage.droppedEvents().get("p");
+      assertEquals(1999L, dropped.get(dropped.size() - 1), "every whole write after the damage is accounted for");
+      assertEquals(dropped.size(), dropped.get(dropped.size() - 1) - dropped.get(0) + 1, "contiguous");
+      assertEquals(dropped.size(), damage.droppedBatches(), "one event per batch here");
+      long inDamagedBytes = dropped.get(0) - kept[0]; // the writes in the unreadable rest of the damaged block
+      assertTrue(inDamagedBytes > 0 && inDamagedBytes * 100 <= damage.unreadableBytes(),
+          inDamagedBytes + " writes in " + damage.unreadableBytes() + " unreadable bytes");
+      assertTrue(damage.describe().startsWith(log + " is damaged at byte "), damage.describe());
+      assertTrue(damage.describe().contains("holding " + dropped.size() + " events, p sequence numbers "
+          + dropped.get(0) + "-1999 (" + dropped.size() + "); and " + damage.unreadableBytes()
+          + " unreadable bytes, contents unknown"), damage.describe());
+    }
+  }
+
+  /** Writes 64 zero bytes in the middle of the folder's write-ahead log; returns the log file. */
+  private static Path zeroTheMiddleOfTheLog(Path folder) throws IOException {
     Path log;
-    try (Stream<Path> files = Files.list(copy)) {
+    try (Stream<Path> files = Files.list(folder)) {
       log = files.filter(f -> f.toString().endsWith(".log")).filter(RocksStoreTest::nonEmpty).findFirst()
           .orElseThrow();
     }
     try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "rw")) {
       file.seek(file.length() / 2);
-      file.write(new byte[64]); // zeros in the middle of the log
+      file.write(new byte[64]);
     }
-    RocksDBException refused = assertThrows(RocksDBException.class, () -> RocksStore.open(copy, 8 * MIB, 4 * MIB));
-    assertEquals("checksum mismatch", refused.getMessage(), "RocksDB names the damage it found");
+    return log;
   }
 
   private static boolean nonEmpty(Path file) {
