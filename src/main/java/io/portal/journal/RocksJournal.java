@@ -54,7 +54,7 @@ public final class RocksJournal extends AsyncWriteJournal {
         puts.addAll(these);
         highest.merge(write.persistenceId(), write.highestSequenceNr(), Math::max);
         results.add(Optional.empty());
-      } catch (RuntimeException e) {
+      } catch (Exception e) { // Pekko's serialization throws checked NotSerializableException unchecked
         results.add(Optional.of(e)); // this write only: it could not be serialized
       }
     }

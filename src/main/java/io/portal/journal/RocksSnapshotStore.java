@@ -67,7 +67,7 @@ public final class RocksSnapshotStore extends SnapshotStore {
     Payloads.Serialized payload;
     try {
       payload = payloads.serialize(snapshot);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Pekko's serialization throws checked NotSerializableException unchecked
       return FutureConverters.asScala(CompletableFuture.failedFuture(e));
     }
     byte[] value = StoredSnapshot.newBuilder()
