@@ -7,9 +7,9 @@
 #
 #   bench/compare.sh [seconds-per-run] [OUT] [durable-warmup-seconds]   e.g. bench/compare.sh 10 docs/bench 20
 #
-# Durable rows warm up longer (default 20 s, the same for every system): Portal's durable path (H2, Slick, Pekko
-# Persistence) is still being compiled by the JIT for about half a minute after start, and a 3 s warm-up measured
-# that, not the steady state.
+# Durable rows warm up longer (default 20 s, the same for every system): Portal's durable path (Pekko Persistence,
+# the RocksDB journal) is still being compiled by the JIT for a while after start, and a 3 s warm-up measured that,
+# not the steady state.
 #
 # Needs target/portal.jar (mvn -B package -DskipTests); builds target/portal-with-etcd.jar (mvn -Petcd) when
 # missing, whose bench also speaks etcd's gRPC API. About 7 minutes at 10 s per run.
@@ -29,7 +29,7 @@ if ! command -v redis-server > /dev/null || ! command -v etcd > /dev/null; then
 fi
 . bench/lib.sh
 PIDS=()
-DIRS=()  # data folders, removed at the end: a durable Portal run leaves GBs (H2 keeps old file chunks for 45 s)
+DIRS=()  # data folders, removed at the end
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null || true; wait "$p" 2> /dev/null || true; done
   rm -rf "${DIRS[@]}"
@@ -58,7 +58,7 @@ for r in "${ROWS[@]}"; do set -- $r
   bench redis-nopersist resp $R $1 $2 $3; done
 kill "${PIDS[-1]}"
 
-# --- durable: Portal (H2 journal) vs Redis appendfsync always vs etcd
+# --- durable: Portal (RocksDB journal, every acknowledged write synced) vs Redis appendfsync always vs etcd
 WARMUP=$DURABLE_WARMUP
 P=$(free_port); D=$(mktemp -d); DIRS+=("$D")
 java -Dportal.store.data-dir="$D" -Dportal.server.port=$P -Dportal.management.enabled=false \

@@ -18,7 +18,7 @@ D=$(mktemp -d)
 P=$(free_port)
 # shellcheck disable=SC2086
 start_portal "${SERVER_JAR:-$JAR}" "${MODE:-memory}" "$D" "$P" ${OPTS//@D@/$D}
-# the data folder of a durable run grows by GBs (H2 keeps old file chunks for 45 s): remove it when done
+# remove the data folder of a durable run when done
 trap 'kill $SERVER 2> /dev/null || true; wait $SERVER 2> /dev/null || true; rm -rf "$D"' EXIT
 wait_port "$P"
 load_keys $JAR "$P"
