@@ -32,7 +32,8 @@ import picocli.CommandLine.Option;
  * Closed-loop load: {@code connections} clients, each keeping {@code pipeline} requests in flight; every response
  * is timed from its send, so the latencies are those of the chosen pipeline depth with nothing skipped.
  */
-@Command(name = "portal bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "portal bench", mixinStandardHelpOptions = true,
+    versionProvider = io.portal.cli.Cli.VersionProvider.class, sortOptions = false,
     description = "Drive a Portal server and report throughput and latency.")
 public final class Bench implements Callable<Integer> {
   @Option(names = "--host", defaultValue = "127.0.0.1", description = "server host (default: ${DEFAULT-VALUE})")

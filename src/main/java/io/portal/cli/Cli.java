@@ -22,6 +22,7 @@ import picocli.CommandLine.ParentCommand;
  * </pre>
  */
 @Command(name = "portal cli", mixinStandardHelpOptions = true, description = "Talk to a Portal server.",
+    versionProvider = Cli.VersionProvider.class,
     subcommands = {Cli.Ping.class, Cli.Set.class, Cli.Get.class, Cli.Del.class},
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {"0:success", "1:key not found (get, del)", "2:error (message on stderr)"})
@@ -57,11 +58,30 @@ public final class Cli implements Callable<Integer> {
       return ERROR;
     });
     commandLine.setParameterExceptionHandler((e, args2) -> {
-      err.println("error: " + e.getMessage());
+      err.println("error: " + unknownCommand(e).orElse(e.getMessage()));
       e.getCommandLine().usage(err);
       return ERROR;
     });
     return commandLine.execute(args);
+  }
+
+  /** "unknown command 'frob'" when the first word where a command belongs is none of them. */
+  private static java.util.Optional<String> unknownCommand(CommandLine.ParameterException e) {
+    if (e instanceof CommandLine.UnmatchedArgumentException unmatched
+        && unmatched.getCommandLine().getCommandSpec().subcommands().size() > 0
+        && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().get(0).startsWith("-")) {
+      return java.util.Optional.of("unknown command '" + unmatched.getUnmatched().get(0) + "' (commands: "
+          + String.join(", ", unmatched.getCommandLine().getSubcommands().keySet()) + ")");
+    }
+    return java.util.Optional.empty();
+  }
+
+  /** {@code -V}: the version of this jar. */
+  public static final class VersionProvider implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"Portal " + io.portal.Version.current()};
+    }
   }
 
   @Override

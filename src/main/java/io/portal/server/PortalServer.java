@@ -1,16 +1,17 @@
 package io.portal.server;
 
 import com.typesafe.config.Config;
+import io.portal.Version;
+import io.portal.cluster.ClusterSetup;
 import io.portal.connection.ClientMemory;
 import io.portal.connection.ConnectionManager;
 import io.portal.connection.ConnectionMetrics;
 import io.portal.connection.RequestHandler;
-import io.portal.store.KvStore;
-import io.portal.cluster.ClusterSetup;
 import io.portal.journal.RocksStore;
 import io.portal.journal.RocksStores;
 import io.portal.journal.WriteTrouble;
 import io.portal.store.JournalSchema;
+import io.portal.store.KvStore;
 import io.portal.store.LocalPartitions;
 import io.portal.store.PartitionedKvStore;
 import io.portal.store.StoreSettings;

@@ -61,6 +61,11 @@ class CliTest {
     assertEquals(2, empty.status());
     assertEquals("error: INVALID_ARGUMENT: key is empty\n", empty.err());
 
+    Result unknown = cli("frob", "x");
+    assertEquals(2, unknown.status());
+    assertTrue(unknown.err().startsWith("error: unknown command 'frob' (commands: ping, set, get, del)\n"),
+        unknown.err());
+
     Result usage = cli("set", "only-a-key");
     assertEquals(2, usage.status());
     assertTrue(usage.err().contains("Missing required parameter: 'VALUE'"), usage.err());

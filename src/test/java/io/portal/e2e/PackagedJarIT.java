@@ -82,4 +82,24 @@ class PackagedJarIT {
       server.await(Pattern.compile("Portal could not start on 127\\.0\\.0\\.1:" + taken.getLocalPort()), 10);
     }
   }
+
+  @Test
+  void versionAndServerHelpPrintAndExitWithoutStartingAServer() throws Exception {
+    String version = java.nio.file.Files.readString(Path.of("target/classes/portal-version.properties"))
+        .replaceAll("(?s).*version=([^\\s]+).*", "$1");
+    List<String> status = new java.util.ArrayList<>();
+    assertEquals("Portal " + version + "\n", run(status, "--version"));
+    assertEquals("Portal " + version + "\n", run(status, "cli", "-V"));
+    assertEquals("Portal " + version + "\n", run(status, "bench", "-V"));
+    Path dataDir = TestServer.newDataDir();
+    try (JarProcess help = JarProcess.start(List.of("-Dportal.store.data-dir=" + dataDir), "server", "--help")) {
+      assertTrue(help.process.waitFor(60, TimeUnit.SECONDS));
+      assertEquals(0, help.process.exitValue());
+      help.await(Pattern.compile("usage: java \\[-Dpath=value \\.\\.\\.\\] -jar portal.jar \\[server\\]"), 5);
+    }
+    assertTrue(!java.nio.file.Files.exists(dataDir.resolve("journal")), "server --help opened no journal");
+    String refused = run(status, "server", "--port", "7000");
+    assertTrue(refused.contains("portal server: unexpected argument '--port'"), refused);
+    assertEquals(List.of("0", "0", "0", "2"), status);
+  }
 }

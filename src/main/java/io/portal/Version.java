@@ -1,16 +1,16 @@
-package io.portal.server;
+package io.portal;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
 
-/** The server's version, as the build wrote it into {@code portal-version.properties}. */
-final class Version {
+/** Portal's version, as the build wrote it into {@code portal-version.properties}: the server's, the CLI's, the bench's. */
+public final class Version {
   private Version() {
   }
 
-  static String current() {
+  public static String current() {
     try (InputStream in = Version.class.getResourceAsStream("/portal-version.properties")) {
       if (in == null) {
         return "unknown";
