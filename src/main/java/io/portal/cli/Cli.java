@@ -18,7 +18,8 @@ import picocli.CommandLine.ParentCommand;
  * The command-line client. Keys and values are taken and printed as UTF-8 text.
  *
  * <pre>
- * java -jar portal.jar cli [--host H] [--port P] [--timeout MS] ping | set KEY VALUE | get KEY | del KEY
+ * java -jar portal.jar cli [--host H] [--port P] [--timeout MS] ping | set KEY VALUE|- [--ttl D] [--if-version N]
+ *     | get KEY | del KEY [--if-version N]
  * </pre>
  */
 @Command(name = "portal cli", mixinStandardHelpOptions = true, description = "Talk to a Portal server.",
@@ -43,14 +44,25 @@ public final class Cli implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
+  /** Where a value given as {@code -} is read from. */
+  java.io.InputStream stdin = System.in;
+
   /** Runs the CLI with {@code args}; returns the exit status. Output goes to stdout and stderr. */
   public static int run(String... args) {
-    return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    return run(System.in, new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
   }
 
   /** Runs the CLI writing to the given streams; tests use this. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine commandLine = new CommandLine(new Cli());
+    return run(System.in, out, err, args);
+  }
+
+  /** Runs the CLI with the given streams, {@code in} being where a value of {@code -} comes from. */
+  public static int run(java.io.InputStream in, PrintWriter out, PrintWriter err, String... args) {
+    Cli cli = new Cli();
+    cli.stdin = in;
+    CommandLine commandLine = new CommandLine(cli);
+    commandLine.setExpandAtFiles(false); // a value such as @notes.txt is that text, never a file's contents
     commandLine.setOut(out);
     commandLine.setErr(err);
     commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -107,11 +119,27 @@ public final class Cli implements Callable<Integer> {
     int run(PortalClient client);
   }
 
+  /** A duration such as 500ms, 10s, 5m or 2h, in milliseconds; anything else is refused, naming it. */
+  static long millisOf(String duration) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(duration.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException("--ttl '" + duration + "' is not a duration such as 500ms, 10s, 5m or 2h");
+    }
+    long amount = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "ms" -> amount;
+      case "s" -> amount * 1000;
+      case "m" -> amount * 60_000;
+      default -> amount * 3_600_000;
+    };
+  }
+
   static ByteString utf8(String text) {
     return ByteString.copyFromUtf8(text);
   }
 
-  @Command(name = "ping", description = "Check that the server answers; prints PONG and the round trip.")
+  @Command(name = "ping", description = "Check that the server answers; prints PONG and the round trip.",
+      mixinStandardHelpOptions = true, versionProvider = VersionProvider.class)
   static final class Ping implements Callable<Integer> {
     @ParentCommand
     Cli parent;
@@ -128,7 +156,8 @@ public final class Cli implements Callable<Integer> {
     }
   }
 
-  @Command(name = "set", description = "Write VALUE under KEY; prints the key's new version.")
+  @Command(name = "set", description = "Write VALUE under KEY; prints the key's new version.",
+      mixinStandardHelpOptions = true, versionProvider = VersionProvider.class)
   static final class Set implements Callable<Integer> {
     @ParentCommand
     Cli parent;
@@ -136,20 +165,34 @@ public final class Cli implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "KEY")
     String key;
 
-    @Parameters(index = "1", paramLabel = "VALUE")
+    @Parameters(index = "1", paramLabel = "VALUE", description = "the value as text (UTF-8); - reads the bytes of "
+        + "standard input instead, as they are")
     String value;
 
+    @Option(names = "--ttl", paramLabel = "DURATION", description = "the key expires this long after the write: "
+        + "500ms, 10s, 5m, 2h (default: never)")
+    String ttl;
+
+    @Option(names = "--if-version", paramLabel = "N", description = "write only if the key is at version N (0: "
+        + "only if it does not exist); otherwise VERSION_MISMATCH, exit 2")
+    Long ifVersion;
+
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
+      ByteString bytes = value.equals("-") ? ByteString.readFrom(parent.stdin) : utf8(value);
+      long ttlMillis = ttl == null ? 0 : millisOf(ttl);
+      java.util.OptionalLong expected = ifVersion == null ? java.util.OptionalLong.empty()
+          : java.util.OptionalLong.of(ifVersion);
       return parent.withClient(client -> {
-        long version = client.set(utf8(key), utf8(value));
+        long version = client.set(utf8(key), bytes, ttlMillis, expected);
         parent.spec.commandLine().getOut().println("OK version " + version);
         return OK;
       });
     }
   }
 
-  @Command(name = "get", description = "Print the value of KEY (exit 1 when absent).")
+  @Command(name = "get", description = "Print the value of KEY (exit 1 when absent).",
+      mixinStandardHelpOptions = true, versionProvider = VersionProvider.class)
   static final class Get implements Callable<Integer> {
     @ParentCommand
     Cli parent;
@@ -177,7 +220,8 @@ public final class Cli implements Callable<Integer> {
     }
   }
 
-  @Command(name = "del", description = "Delete KEY (exit 1 when it did not exist).")
+  @Command(name = "del", description = "Delete KEY (exit 1 when it did not exist).",
+      mixinStandardHelpOptions = true, versionProvider = VersionProvider.class)
   static final class Del implements Callable<Integer> {
     @ParentCommand
     Cli parent;
@@ -185,10 +229,16 @@ public final class Cli implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "KEY")
     String key;
 
+    @Option(names = "--if-version", paramLabel = "N", description = "delete only if the key is at version N; "
+        + "otherwise VERSION_MISMATCH, exit 2")
+    Long ifVersion;
+
     @Override
     public Integer call() {
+      java.util.OptionalLong expected = ifVersion == null ? java.util.OptionalLong.empty()
+          : java.util.OptionalLong.of(ifVersion);
       return parent.withClient(client -> {
-        if (!client.delete(utf8(key))) {
+        if (!client.delete(utf8(key), expected)) {
           parent.spec.commandLine().getErr().println("(not found) " + key);
           return NOT_FOUND;
         }

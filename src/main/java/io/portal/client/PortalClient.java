@@ -181,6 +181,11 @@ public final class PortalClient implements AutoCloseable {
     return await(setAsync(key, value));
   }
 
+  /** {@link #setAsync(ByteString, ByteString, long, OptionalLong)}, waiting for the answer. */
+  public long set(ByteString key, ByteString value, long ttlMillis, OptionalLong expectedVersion) {
+    return await(setAsync(key, value, ttlMillis, expectedVersion));
+  }
+
   public long set(String key, String value) {
     return set(ByteString.copyFromUtf8(key), ByteString.copyFromUtf8(value));
   }
@@ -195,6 +200,11 @@ public final class PortalClient implements AutoCloseable {
 
   public boolean delete(ByteString key) {
     return await(deleteAsync(key));
+  }
+
+  /** {@link #deleteAsync(ByteString, OptionalLong)}, waiting for the answer. */
+  public boolean delete(ByteString key, OptionalLong expectedVersion) {
+    return await(deleteAsync(key, expectedVersion));
   }
 
   public boolean delete(String key) {

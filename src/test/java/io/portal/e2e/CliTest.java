@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.portal.cli.Cli;
+import io.portal.client.PortalClient;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.AfterAll;
@@ -46,6 +47,41 @@ class CliTest {
     assertEquals(new Result(0, "deleted\n", ""), cli("del", "cli-key"));
     assertEquals(new Result(1, "", "(not found) cli-key\n"), cli("get", "cli-key"));
     assertEquals(new Result(1, "", "(not found) cli-key\n"), cli("del", "cli-key"));
+  }
+
+  @Test
+  void setTakesATtlACompareAndSetVersionAndAValueFromStandardInputAsBytes() throws Exception {
+    assertEquals(new Result(0, "OK version 1\n", ""), cli("set", "cli-ttl", "soon gone", "--ttl", "300ms"));
+    assertEquals(new Result(0, "soon gone\n", ""), cli("get", "cli-ttl"));
+    Thread.sleep(600);
+    assertEquals(new Result(1, "", "(not found) cli-ttl\n"), cli("get", "cli-ttl"));
+
+    assertEquals(new Result(0, "OK version 1\n", ""), cli("set", "cli-cas", "a", "--if-version", "0"));
+    Result mismatch = cli("set", "cli-cas", "b", "--if-version", "5");
+    assertEquals(2, mismatch.status());
+    assertTrue(mismatch.err().startsWith("error: VERSION_MISMATCH: expected version 5 but the key is at version 1"),
+        mismatch.err());
+    assertEquals(new Result(0, "OK version 2\n", ""), cli("set", "cli-cas", "b", "--if-version", "1"));
+    assertEquals(2, cli("del", "cli-cas", "--if-version", "1").status());
+    assertEquals(new Result(0, "deleted\n", ""), cli("del", "cli-cas", "--if-version", "2"));
+
+    byte[] binary = {(byte) 0xff, 0, (byte) 0xc3, 0x28, 'x'};
+    StringWriter err = new StringWriter();
+    int status = Cli.run(new java.io.ByteArrayInputStream(binary), new PrintWriter(new StringWriter(), true),
+        new PrintWriter(err, true), "--port", String.valueOf(server.port()), "set", "cli-bytes", "-");
+    assertEquals(0, status, err.toString());
+    try (PortalClient client = PortalClient.connect("127.0.0.1", server.port())) {
+      assertEquals(com.google.protobuf.ByteString.copyFrom(binary),
+          client.get("cli-bytes").orElseThrow().value(), "the bytes as they came, not text");
+    }
+    assertEquals(new Result(0, "OK version 1\n", ""), cli("set", "cli-at", "@/etc/hostname"));
+    assertEquals(new Result(0, "@/etc/hostname\n", ""), cli("get", "cli-at"), "an @ value is never a file");
+
+    Result badTtl = cli("set", "cli-x", "v", "--ttl", "soon");
+    assertEquals(new Result(2, "", "error: --ttl 'soon' is not a duration such as 500ms, 10s, 5m or 2h\n"), badTtl);
+    Result help = cli("set", "--help");
+    assertEquals(0, help.status());
+    assertTrue(help.out().contains("--if-version=N") && help.out().contains("--ttl=DURATION"), help.out());
   }
 
   @Test
