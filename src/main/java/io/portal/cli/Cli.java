@@ -104,6 +104,10 @@ public final class Cli implements Callable<Integer> {
 
   /** Connects, runs {@code action}, closes; a Portal error becomes exit status 2 with its code on stderr. */
   int withClient(ClientAction action) {
+    if (port < 1 || port > 65535) {
+      spec.commandLine().getErr().println("error: --port " + port + " is outside 1..65535");
+      return ERROR;
+    }
     PortalClient.Options options = PortalClient.Options.defaults()
         .withRequestTimeout(Duration.ofMillis(timeoutMillis));
     try (PortalClient client = PortalClient.connect(host, port, options)) {

@@ -56,6 +56,50 @@ public final class ConfigLoader {
         "pekko.persistence.snapshot-store.plugin", "portal.rocksdb.snapshot-store"));
   }
 
+  /**
+   * One line per {@code portal.*} setting in {@code loaded} that Portal does not have (a misspelling, or a setting of
+   * another version), naming where it came from and the nearest real setting: a setting Portal does not know is
+   * otherwise silently ignored.
+   */
+  public static java.util.List<String> unknownSettings(Config loaded) {
+    Config reference = ConfigFactory.defaultReferenceUnresolved() // defaultReference() has the system properties too
+        .resolve(com.typesafe.config.ConfigResolveOptions.defaults().setAllowUnresolved(true));
+    java.util.List<String> known = reference.getConfig("portal").entrySet().stream()
+        .map(e -> "portal." + e.getKey()).toList();
+    java.util.List<String> unknown = new java.util.ArrayList<>();
+    if (!loaded.hasPath("portal")) {
+      return unknown;
+    }
+    for (var entry : loaded.getConfig("portal").entrySet()) {
+      String path = "portal." + entry.getKey();
+      if (!reference.hasPathOrNull(path)) {
+        String nearest = known.stream().min(java.util.Comparator.comparingInt(k -> distance(k, path))).orElse("");
+        unknown.add("unknown setting " + path + " (from " + entry.getValue().origin().description()
+            + ") is ignored; did you mean " + nearest + "?");
+      }
+    }
+    java.util.Collections.sort(unknown);
+    return unknown;
+  }
+
+  /** Levenshtein distance, for suggesting the setting meant. */
+  private static int distance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      int[] current = new int[b.length() + 1];
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+      }
+      previous = current;
+    }
+    return previous[b.length()];
+  }
+
   public static Config resolve(Config userConfig) {
     Config pekkoSettings = ConfigFactory.parseResources(ConfigLoader.class, "/" + PEKKO_SETTINGS,
         ConfigParseOptions.defaults().setAllowMissing(false));

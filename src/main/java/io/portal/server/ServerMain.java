@@ -33,6 +33,7 @@ public final class ServerMain {
       System.exit(2);
       return;
     }
+    ConfigLoader.unknownSettings(loaded.config()).forEach(log::warn);
     // this process owns its JVM: when the cluster downs this node (split brain resolver), or anything else runs the
     // coordinated shutdown, the JVM exits instead of lingering without an actor system
     Config config = ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on")

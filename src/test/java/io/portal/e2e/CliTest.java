@@ -106,6 +106,11 @@ class CliTest {
     assertEquals(2, usage.status());
     assertTrue(usage.err().contains("Missing required parameter: 'VALUE'"), usage.err());
 
+    StringWriter badPort = new StringWriter();
+    assertEquals(2, Cli.run(new PrintWriter(new StringWriter()), new PrintWriter(badPort, true), "--port", "99999",
+        "ping"));
+    assertEquals("error: --port 99999 is outside 1..65535\n", badPort.toString());
+
     StringWriter err = new StringWriter();
     int status = Cli.run(new PrintWriter(new StringWriter()), new PrintWriter(err, true), "--port", "1", "ping");
     assertEquals(2, status);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +32,19 @@ class ServerSettingsTest {
     assertEquals(Duration.ofMinutes(5), s.connection().idleTimeout());
     assertEquals(1572864, s.connection().maxPayloadBytes());
     assertEquals(4096, s.connection().maxKeyBytes());
+  }
+
+  @Test
+  void anUnknownPortalSettingIsNamedWithWhereItCameFromAndTheNearestRealOne() {
+    Config config = ConfigLoader.resolve(ConfigFactory.parseString("portal.server.prot = 7000\n"
+        + "portal.store.snapshot-every-events = 10\nportal.server.port = 7001", ConfigParseOptions.defaults()
+        .setOriginDescription("test.conf")));
+    assertEquals(java.util.List.of(
+        "unknown setting portal.server.prot (from test.conf: 1) is ignored; did you mean portal.server.port?",
+        "unknown setting portal.store.snapshot-every-events (from test.conf: 2) is ignored; did you mean "
+            + "portal.store.snapshot-growth-percent?"), ConfigLoader.unknownSettings(config));
+    assertEquals(java.util.List.of(), ConfigLoader.unknownSettings(ConfigLoader.resolve(ConfigFactory.parseFile(
+        new java.io.File("conf/application.conf")))), "the shipped configuration is all known settings");
   }
 
   @Test
