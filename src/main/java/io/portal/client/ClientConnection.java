@@ -74,7 +74,7 @@ final class ClientConnection extends NioConnection<MessageLite> {
       int type = in.getInt(in.position());
       int length = in.getInt(in.position() + 4);
       if (length < 0 || length > maxPayloadBytes) {
-        throw new IOException("response frame length " + length + " is outside 0.." + maxPayloadBytes);
+        throw new NotPortalException(describe(in, length));
       }
       if (in.remaining() < HEADER_BYTES + length) {
         return HEADER_BYTES + length;
@@ -93,8 +93,38 @@ final class ClientConnection extends NioConnection<MessageLite> {
     return 0;
   }
 
+  /** What the peer sent instead of a frame: its first line when it is text (an HTTP server, say), else the length. */
+  private String describe(ByteBuffer in, int length) {
+    int end = Math.min(in.limit(), in.position() + 80);
+    StringBuilder text = new StringBuilder();
+    for (int i = in.position(); i < end; i++) {
+      int b = in.get(i) & 0xff;
+      if (b == '\r' || b == '\n') {
+        break;
+      }
+      if (b < 0x20 || b > 0x7e) {
+        return "a response frame length of " + length + ", outside 0.." + maxPayloadBytes;
+      }
+      text.append((char) b);
+    }
+    return "it answered '" + text + "'";
+  }
+
+  /** The peer is not a Portal server: nothing to retry. */
+  static final class NotPortalException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    NotPortalException(String message) {
+      super(message);
+    }
+  }
+
   @Override
   protected Throwable failureFor(IOException cause) {
+    if (cause instanceof NotPortalException) {
+      return new PortalException(ErrorCode.MALFORMED_FRAME, "the server at " + peer() + " does not speak Portal's "
+          + "protocol: " + cause.getMessage() + " (is this its management port?)");
+    }
     return cause instanceof EOFException
         ? new PortalException(ErrorCode.UNAVAILABLE, "connection to " + peer() + " closed by the server")
         : new PortalException(ErrorCode.UNAVAILABLE, "connection to " + peer() + " lost: " + cause.getMessage(), cause);

@@ -92,7 +92,7 @@ class CliTest {
   }
 
   @Test
-  void errorsExitWithTwo() {
+  void errorsExitWithTwo() throws Exception {
     Result empty = cli("set", "", "v");
     assertEquals(2, empty.status());
     assertEquals("error: INVALID_ARGUMENT: key is empty\n", empty.err());
@@ -105,6 +105,32 @@ class CliTest {
     Result usage = cli("set", "only-a-key");
     assertEquals(2, usage.status());
     assertTrue(usage.err().contains("Missing required parameter: 'VALUE'"), usage.err());
+
+    try (java.net.ServerSocket http = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+      java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+      Thread answering = new Thread(() -> {
+        try {
+          while (true) {
+            try (java.net.Socket socket = http.accept()) {
+              accepted.incrementAndGet();
+              socket.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes());
+              socket.getInputStream().read(new byte[64]);
+            }
+          }
+        } catch (java.io.IOException closed) {
+          // the test is over
+        }
+      });
+      answering.start();
+      StringWriter notPortal = new StringWriter();
+      assertEquals(2, Cli.run(new PrintWriter(new StringWriter()), new PrintWriter(notPortal, true), "--port",
+          String.valueOf(http.getLocalPort()), "ping"));
+      assertEquals("error: MALFORMED_FRAME: the server at 127.0.0.1:" + http.getLocalPort() + " does not speak "
+          + "Portal's protocol: it answered 'HTTP/1.1 400 Bad Request' (is this its management port?)\n",
+          notPortal.toString());
+      // not retried: the connection the HELLO went out on, and at most the one the PING reconnected for
+      assertTrue(accepted.get() <= 2, accepted.get() + " connections");
+    }
 
     StringWriter badPort = new StringWriter();
     assertEquals(2, Cli.run(new PrintWriter(new StringWriter()), new PrintWriter(badPort, true), "--port", "99999",
