@@ -192,8 +192,25 @@ public final class PortalServer {
     if (!config.getBoolean("portal.management.enabled")) {
       return CompletableFuture.completedFuture(null);
     }
+    String address = config.getString("pekko.management.http.hostname") + ":"
+        + config.getInt("pekko.management.http.port");
     return PekkoManagement.get(Adapter.toClassic(system)).start()
-        .thenAccept(uri -> LOG.info("health checks on {}/ready and {}/alive", uri, uri));
+        .<Void>thenApply(uri -> {
+          LOG.info("health checks on {}/ready and {}/alive", uri, uri);
+          return null;
+        })
+        .exceptionallyCompose(failure -> CompletableFuture.failedFuture(new IllegalStateException("the management "
+            + "(health check) port " + address + " cannot be bound (" + rootMessage(failure) + "); the client port "
+            + "was fine. Set pekko.management.http.port to a free port (0 picks one), or portal.management.enabled = "
+            + "off", failure)));
+  }
+
+  private static String rootMessage(Throwable failure) {
+    Throwable root = failure;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return String.valueOf(root.getMessage());
   }
 
   private static CompletionStage<PortalServer> bind(ActorSystem<SpawnProtocol.Command> system,

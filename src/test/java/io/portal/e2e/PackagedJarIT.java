@@ -84,6 +84,19 @@ class PackagedJarIT {
   }
 
   @Test
+  void aTakenManagementPortIsNamedAsTheCulprit() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        JarProcess server = JarProcess.start(List.of("-Dportal.server.port=0",
+            "-Dpekko.management.http.port=" + taken.getLocalPort(),
+            "-Dportal.store.data-dir=" + TestServer.newDataDir()))) {
+      assertTrue(server.process.waitFor(120, TimeUnit.SECONDS));
+      assertEquals(1, server.process.exitValue());
+      server.await(Pattern.compile("the management \\(health check\\) port 127\\.0\\.0\\.1:" + taken.getLocalPort()
+          + " cannot be bound .*the client port was fine\\. Set pekko\\.management\\.http\\.port"), 10);
+    }
+  }
+
+  @Test
   void versionAndServerHelpPrintAndExitWithoutStartingAServer() throws Exception {
     String version = java.nio.file.Files.readString(Path.of("target/classes/portal-version.properties"))
         .replaceAll("(?s).*version=([^\\s]+).*", "$1");
