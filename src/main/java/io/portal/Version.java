@@ -5,7 +5,10 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
 
-/** Portal's version, as the build wrote it into {@code portal-version.properties}: the server's, the CLI's, the bench's. */
+/**
+ * Portal's version, as the build wrote it into {@code portal-version.properties}: the server's, the CLI's, the
+ * bench's.
+ */
 public final class Version {
   private Version() {
   }

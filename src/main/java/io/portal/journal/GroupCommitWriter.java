@@ -127,10 +127,10 @@ final class GroupCommitWriter implements AutoCloseable {
     boolean diskFull = (e.getStatus() != null && e.getStatus().getSubCode() == Status.SubCode.NoSpace)
         || (reason != null && reason.contains("No space left on device"));
     return diskFull
-        ? new WriteTrouble(true, "the journal's disk is full (" + reason + "): writes are refused until space is freed, "
-            + "then taken again by themselves; reads go on")
-        : new WriteTrouble(false, "the journal cannot write (" + reason + "): writes are refused until it can; reads go "
-            + "on");
+        ? new WriteTrouble(true, "the journal's disk is full (" + reason + "): writes are refused until space is "
+            + "freed, then taken again by themselves; reads go on")
+        : new WriteTrouble(false, "the journal cannot write (" + reason + "): writes are refused until it can; "
+            + "reads go on");
   }
 
   /**

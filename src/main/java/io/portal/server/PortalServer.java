@@ -1,6 +1,7 @@
 package io.portal.server;
 
 import com.typesafe.config.Config;
+import io.portal.Causes;
 import io.portal.Version;
 import io.portal.cluster.ClusterSetup;
 import io.portal.connection.ClientMemory;
@@ -200,17 +201,9 @@ public final class PortalServer {
           return null;
         })
         .exceptionallyCompose(failure -> CompletableFuture.failedFuture(new IllegalStateException("the management "
-            + "(health check) port " + address + " cannot be bound (" + rootMessage(failure) + "); the client port "
-            + "was fine. Set pekko.management.http.port to a free port (0 picks one), or portal.management.enabled = "
-            + "off", failure)));
-  }
-
-  private static String rootMessage(Throwable failure) {
-    Throwable root = failure;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return String.valueOf(root.getMessage());
+            + "(health check) port " + address + " cannot be bound (" + Causes.rootMessage(failure) + "); the client "
+            + "port was fine. Set pekko.management.http.port to a free port (0 picks one), or "
+            + "portal.management.enabled = off", failure)));
   }
 
   private static CompletionStage<PortalServer> bind(ActorSystem<SpawnProtocol.Command> system,

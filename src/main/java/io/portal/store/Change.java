@@ -16,7 +16,12 @@ public sealed interface Change {
 
   /** A key and value and a fixed overhead: the measure of batches, pending writes and state sizes. */
   static long bytesOf(ByteString key, ByteString value) {
-    return key.size() + 32L + value.size();
+    return bytesOf(key.size(), value.size());
+  }
+
+  /** {@link #bytesOf(ByteString, ByteString)} from the sizes alone. */
+  static long bytesOf(int keyBytes, int valueBytes) {
+    return keyBytes + 32L + valueBytes;
   }
 
   /** The key now holds {@code value} at {@code version}. */

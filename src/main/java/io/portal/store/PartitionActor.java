@@ -1,6 +1,7 @@
 package io.portal.store;
 
 import com.google.protobuf.ByteString;
+import io.portal.Causes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -329,7 +330,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
    * disk, where RocksDB applied nothing).
    */
   private Behavior<Command> onJournalStopped(Terminated terminated) {
-    String cause = terminated instanceof ChildFailed failed ? rootMessage(failed.getCause()) : "stopped";
+    String cause = terminated instanceof ChildFailed failed ? Causes.rootMessage(failed.getCause()) : "stopped";
     WriteGate.Refusal refusal = wiring.gate().refusal();
     failure = refusal != null && refusal.storageFull() ? new WriteReply.StorageFull(refusal.message())
         : new WriteReply.Unavailable("partition " + partitionId + ": the journal failed to write (" + cause
@@ -338,14 +339,6 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
         partitionId, commits.inFlight(), commits.waitingChanges(), failure);
     commits.failAll();
     return Behaviors.stopped();
-  }
-
-  private static String rootMessage(Throwable failure) {
-    Throwable root = failure;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root.getMessage() != null ? root.getMessage() : root.toString();
   }
 
   /** Decides {@code change} into the projection and queues it for the next batch. */

@@ -2,7 +2,6 @@ package io.portal.store;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
-import java.nio.ByteBuffer;
 import java.util.Iterator;
 import java.util.Optional;
 import scala.Option;
@@ -71,20 +70,26 @@ public final class PartitionState {
   }
 
   static byte[] record(ByteString value, long version, long expiresAtMillis) {
-    byte[] record = new byte[HEADER + value.size()];
-    ByteBuffer.wrap(record).putLong(version).putLong(expiresAtMillis);
+    byte[] record = newRecord(version, expiresAtMillis, value.size());
     value.copyTo(record, HEADER);
     return record;
   }
 
+  /** A record with its header written and room for {@code valueLength} bytes of value after it. */
+  private static byte[] newRecord(long version, long expiresAtMillis, int valueLength) {
+    byte[] record = new byte[HEADER + valueLength];
+    LONG.set(record, 0, version);
+    LONG.set(record, 8, expiresAtMillis);
+    return record;
+  }
+
   private static Entry entryOf(byte[] record) {
-    ByteBuffer header = ByteBuffer.wrap(record);
-    return new Entry(UnsafeByteOperations.unsafeWrap(record, HEADER, record.length - HEADER), header.getLong(0),
-        header.getLong(8));
+    return new Entry(UnsafeByteOperations.unsafeWrap(record, HEADER, record.length - HEADER),
+        (long) LONG.get(record, 0), (long) LONG.get(record, 8));
   }
 
   private static long bytesOf(ByteString key, byte[] record) {
-    return key.size() + 32L + record.length - HEADER;
+    return Change.bytesOf(key.size(), record.length - HEADER);
   }
 
   /** The live value of {@code key} at {@code nowMillis}: empty when absent or expired. */
@@ -190,12 +195,10 @@ public final class PartitionState {
 
     /** {@link #put} with the value copied once, from {@code length} bytes of {@code source} at {@code offset}. */
     public Loader put(ByteString key, byte[] source, int offset, int length, long version, long expiresAtMillis) {
-      byte[] record = new byte[HEADER + length];
-      LONG.set(record, 0, version);
-      LONG.set(record, 8, expiresAtMillis);
+      byte[] record = newRecord(version, expiresAtMillis, length);
       System.arraycopy(source, offset, record, HEADER, length);
       map.addOne(new Tuple2<>(key, record));
-      bytes += key.size() + 32L + length;
+      bytes += Change.bytesOf(key.size(), length);
       return this;
     }
 
@@ -203,16 +206,6 @@ public final class PartitionState {
     public PartitionState build(Iterable<DedupRecord> dedupOldestFirst) {
       return withDedup(map.result(), bytes, dedupOldestFirst);
     }
-  }
-
-  /** A state made of snapshot contents; dedup records oldest first. */
-  public static PartitionState of(Iterable<java.util.Map.Entry<ByteString, Entry>> entries,
-      Iterable<DedupRecord> dedupOldestFirst) {
-    Loader loader = new Loader();
-    for (java.util.Map.Entry<ByteString, Entry> e : entries) {
-      loader.put(e.getKey(), e.getValue().value(), e.getValue().version(), e.getValue().expiresAtMillis());
-    }
-    return loader.build(dedupOldestFirst);
   }
 
   private static PartitionState withDedup(HashMap<ByteString, byte[]> map, long bytes,
