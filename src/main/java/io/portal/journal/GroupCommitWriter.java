@@ -1,10 +1,12 @@
 package io.portal.journal;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.Status;
@@ -23,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * ({@link #trouble}), fails new batches at once with it, and tries a small write once a second (with or without
  * writes waiting); once that succeeds (RocksDB recovered by itself after space was freed), writes go through again,
  * with no restart.
+ *
+ * <p>A write that has not returned after the stall timeout (a frozen or failing disk whose fsync hangs) is reported
+ * as trouble too, so that partitions refuse new writes at once instead of queueing them behind it; the write itself is
+ * left to finish, and the trouble clears when it does. Failing it instead would let its partition restart and recover
+ * while the old write could still land under the same sequence numbers.
  */
 final class GroupCommitWriter implements AutoCloseable {
   /**
@@ -50,6 +57,11 @@ final class GroupCommitWriter implements AutoCloseable {
   private volatile boolean closed;
   private volatile WriteTrouble trouble;
   private long lastResumeNanos;
+  private volatile long stallNanos = TimeUnit.SECONDS.toNanos(5);
+  /** When the write under way started (System.nanoTime), valid while {@link #writing}. */
+  private volatile long writeStartNanos;
+  private volatile boolean writing;
+  private final AtomicBoolean stallLogged = new AtomicBoolean();
 
   GroupCommitWriter(RocksDB db, String name) {
     this.db = db;
@@ -108,7 +120,14 @@ final class GroupCommitWriter implements AutoCloseable {
       for (Pending pending : group) {
         pending.ops().fill(batch);
       }
-      db.write(sync, batch);
+      writeStartNanos = System.nanoTime();
+      writing = true;
+      try {
+        db.write(sync, batch);
+      } finally {
+        writing = false;
+        noteStallEnd();
+      }
       group.forEach(pending -> pending.done().complete(null));
     } catch (RocksDBException e) {
       WriteTrouble found = troubleOf(e);
@@ -154,7 +173,34 @@ final class GroupCommitWriter implements AutoCloseable {
 
   /** Why writes fail now, or null when they are taken. */
   WriteTrouble trouble() {
-    return trouble;
+    WriteTrouble failed = trouble;
+    if (failed != null || !writing) {
+      return failed;
+    }
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - writeStartNanos);
+    if (millis < TimeUnit.NANOSECONDS.toMillis(stallNanos)) {
+      return null;
+    }
+    WriteTrouble stalled = new WriteTrouble(false, "the journal's disk is stalled: its last write and fsync have not "
+        + "returned for " + millis + " ms (portal.rocksdb.stall-timeout = " + TimeUnit.NANOSECONDS.toMillis(stallNanos)
+        + " ms); writes are refused until it returns, reads go on");
+    if (stallLogged.compareAndSet(false, true)) {
+      LOG.error("{}: {}", name, stalled.message());
+    }
+    return stalled;
+  }
+
+  /** After a write returns: says so if it had been reported stalled. */
+  private void noteStallEnd() {
+    if (stallLogged.compareAndSet(true, false)) {
+      LOG.warn("{}: the stalled write returned after {} ms; writing again", name,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - writeStartNanos));
+    }
+  }
+
+  /** How long a write may take before {@link #trouble} reports the disk stalled. */
+  void stallTimeout(Duration timeout) {
+    stallNanos = timeout.toNanos();
   }
 
   /** Commits what is queued, then stops; later submissions fail. */

@@ -41,6 +41,7 @@ public final class RocksStores implements Extension {
         long start = System.nanoTime();
         RocksStore store = RocksStore.open(d, settings.getBytes("block-cache-size"),
             settings.getBytes("write-buffer-size"), settings.getBoolean("accept-damaged-log"));
+        store.writer().stallTimeout(settings.getDuration("stall-timeout"));
         LOG.info("journal in {} opened in {} ms", d, (System.nanoTime() - start) / 1_000_000);
         return store;
       } catch (RocksDBException e) {
