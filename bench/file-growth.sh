@@ -30,7 +30,7 @@ if [ "${LOAD:-1}" != 0 ]; then
 fi
 set -- $ROW
 cpu() { awk '{print ($14 + $15) * 10}' "/proc/$SERVER/stat"; }
-t0=$(cpu)
+t0=$(cpu); split0=$(cpu_by_thread "$SERVER")
 java -jar $JAR bench --port "$P" --ops set --keys "$KEYS" --connections "$1" --pipeline "$2" --duration "${SECS}s" \
   --warmup 0s \
   > "$D/bench.txt" &
@@ -40,6 +40,8 @@ for t in $(seq 15 15 "$SECS"); do
   echo "t=${t}s journal $(du -sm "$D/journal" | cut -f1) MB, $(grep -E '^ +[0-9.]+s' "$D/bench.txt" | tail -1 | cut -c1-32)"
 done
 wait $BENCH
-t1=$(cpu)
+t1=$(cpu); split1=$(cpu_by_thread "$SERVER")
 grep -E '^requests|^latency|^errors' "$D/bench.txt"
 echo "server CPU: $((t1 - t0)) ms over ${SECS} s"
+OPS=$(sed -n 's/^requests \([0-9,]*\) in.*/\1/p' "$D/bench.txt" | tr -d ,)
+[ -n "$OPS" ] && echo "server CPU by thread: $(cpu_split "$split0" "$split1" "$OPS")"

@@ -31,6 +31,28 @@ start_portal() {
 # CPU time (user + system) process $1 has used so far, in clock ticks of 10 ms.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
+# CPU ticks (10 ms) process $1's live threads have used so far, summed by kind of thread, one "kind ticks" per line:
+# gc (G1's threads), jit (compilers), rocksdb (its flush and compaction threads), journal-writer (group commit),
+# dispatcher (Pekko's actors), other.
+cpu_by_thread() {
+  for t in /proc/"$1"/task/*; do
+    # comm may hold spaces: take it between the parentheses
+    sed -E 's/^[0-9]+ \((.*)\) [A-Z] (([^ ]+ ){10})([0-9]+) ([0-9]+).*/\1|\4|\5/' "$t/stat" 2> /dev/null || true
+  done | awk -F'|' '{
+    k = "other"
+    if ($1 ~ /^(GC Thread|G1 )/) k = "gc"; else if ($1 ~ /^C[12] Compiler/) k = "jit"
+    else if ($1 ~ /^rocksdb/) k = "rocksdb"; else if ($1 ~ /^portal-journal/) k = "journal-writer"
+    else if ($1 ~ /dispatcher|^portal-pekko/) k = "dispatcher"
+    sum[k] += $2 + $3 } END { for (k in sum) print k, sum[k] }' | sort
+}
+
+# Prints, per kind of thread, the CPU used between two cpu_by_thread outputs ($1 before, $2 after) in µs per
+# operation, $3 operations in all.
+cpu_split() {
+  join -a 2 -e 0 -o 0,1.2,2.2 <(echo "$1") <(echo "$2") |
+    awk -v ops="$3" '{ printf "%s %.1f us/op; ", $1, ($3 - $2) * 10000 / ops } END { print "" }'
+}
+
 # The ops/s of the bench run whose output is in file $1; fails, printing that output under label $2, when any
 # request failed.
 bench_ops() {

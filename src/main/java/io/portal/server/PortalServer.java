@@ -84,6 +84,8 @@ public final class PortalServer {
       JournalSchema.ensure(config, storeSettings.partitions());
     }
     long startNanos = System.nanoTime();
+    // binding the health checks (HTTP) takes a while to load; it answers "not ready" until the server is
+    CompletableFuture<Void> management = startManagement(system, config).toCompletableFuture();
     return ClusterSetup.joinAndAwaitUp(system, storeSettings.recoveryTimeout()).thenCompose(self -> {
       LocalPartitions local = new LocalPartitions(storeSettings.partitions());
       PartitionedKvStore store = new PartitionedKvStore(ClusterSetup.startPartitions(system, storeSettings, local,
@@ -99,8 +101,7 @@ public final class PortalServer {
         keepPartitionsAwake(system, store, storeSettings.wakeInterval());
         return store;
       });
-    }).thenCompose(store -> bind(system, settings, store)).thenCompose(server ->
-        startManagement(system, config).thenApply(ignored -> server));
+    }).thenCompose(store -> bind(system, settings, store)).thenCombine(management, (server, ignored) -> server);
   }
 
   /** What tells partitions the journal takes writes: the RocksDB journal's state; other journals fail per batch. */
