@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import io.portal.Version;
+import io.portal.cluster.ClusterTls;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -36,8 +37,17 @@ public final class ServerMain {
     ConfigLoader.unknownSettings(loaded.config()).forEach(log::warn);
     // this process owns its JVM: when the cluster downs this node (split brain resolver), or anything else runs the
     // coordinated shutdown, the JVM exits instead of lingering without an actor system
+    ClusterTls.Secured secured;
+    try {
+      secured = ClusterTls.secure(loaded.config());
+    } catch (IllegalStateException e) {
+      System.err.println("portal: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    log.info("cluster port: {}", secured.description());
     Config config = ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on")
-        .withFallback(loaded.config());
+        .withFallback(secured.config());
     ActorSystem<SpawnProtocol.Command> system = ActorSystem.create(SpawnProtocol.create(), "portal", config);
     try {
       PortalServer server = PortalServer.start(system, settings).toCompletableFuture()

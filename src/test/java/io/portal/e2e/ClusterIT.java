@@ -41,6 +41,8 @@ class ClusterIT {
       "(?i)unreachable|SBR took decision|downing|is removing|removed|Starting shard|recovered|Shard .* allocated");
 
   private static final class Node {
+    private static final java.util.concurrent.atomic.AtomicInteger COUNT = new java.util.concurrent.atomic.AtomicInteger();
+    final String name = "node" + COUNT.incrementAndGet();
     final int port = freePort();
     final int artery = freePort();
     final int management = freePort();
@@ -62,6 +64,8 @@ class ClusterIT {
 
     Cluster() throws Exception {
       journal = freshDatabase();
+      assertEquals(0, Commands.run("bash", "conf/cluster-certs.sh", dataDir.resolve("tls").toString(), n1.name, n2.name,
+          n3.name), "conf/cluster-certs.sh made the cluster's TLS files");
       try {
         start(n1, seeds, journal, dataDir).awaitReady();
         start(n2, seeds, journal, dataDir);
@@ -138,7 +142,10 @@ class ClusterIT {
         "-Dpekko.remote.artery.canonical.port=" + node.artery,
         "-Dpekko.management.http.port=" + node.management,
         "-Dpekko-persistence-jdbc.shared-databases.portal.db.url=" + journalUrl,
-        "-Dpekko-persistence-jdbc.shared-databases.portal.db.user=postgres"));
+        "-Dpekko-persistence-jdbc.shared-databases.portal.db.user=postgres",
+        "-Dportal.cluster.tls.key-file=" + dataDir.resolve("tls/" + node.name + ".key"),
+        "-Dportal.cluster.tls.cert-file=" + dataDir.resolve("tls/" + node.name + ".crt"),
+        "-Dportal.cluster.tls.ca-cert-file=" + dataDir.resolve("tls/ca.crt")));
     for (int i = 0; i < seeds.size(); i++) {
       jvm.add("-Dpekko.cluster.seed-nodes." + i + "=pekko://portal@127.0.0.1:" + seeds.get(i).artery);
     }
@@ -219,6 +226,28 @@ class ClusterIT {
                 "key " + i + " through node " + node.port);
           }
         }
+      }
+
+      // a process with a key from another CA tries to join through node 1: refused at the handshake, logged there
+      Path intruderCerts = cluster.dataDir.resolve("intruder-tls");
+      assertEquals(0, Commands.run("bash", "conf/cluster-certs.sh", intruderCerts.toString(), "intruder"));
+      try (JarProcess intruder = JarProcess.start(List.of("-Dportal.server.port=0", "-Dportal.store.mode=memory",
+          "-Dpekko.management.http.port=" + freePort(), "-Dportal.store.partitions=" + PARTITIONS,
+          "-Dpekko.cluster.seed-nodes.0=pekko://portal@127.0.0.1:" + n1.artery,
+          "-Dportal.cluster.tls.key-file=" + intruderCerts.resolve("intruder.key"),
+          "-Dportal.cluster.tls.cert-file=" + intruderCerts.resolve("intruder.crt"),
+          "-Dportal.cluster.tls.ca-cert-file=" + intruderCerts.resolve("ca.crt")))) {
+        n1.process.await(java.util.regex.Pattern.compile("cluster port: refused \\d+ connections? without"), 60);
+        assertTrue(intruder.linesMatching(java.util.regex.Pattern.compile("Welcome from")).isEmpty());
+        for (Node node : all) {
+          try (PortalClient reader = client(List.of(node), 0)) {
+            for (int i = 0; i < 300; i++) {
+              assertEquals(new Entry(ByteString.copyFromUtf8("v" + i), 1), reader.get("spread-" + i).orElseThrow(),
+                  "key " + i + " through node " + node.port + " with an intruder knocking");
+            }
+          }
+        }
+        intruder.kill9();
       }
 
       // kill -9 of node 3 under load through every node

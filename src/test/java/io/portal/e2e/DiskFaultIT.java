@@ -45,22 +45,22 @@ class DiskFaultIT {
   void mountLoopDevice() throws Exception {
     image = Files.createTempFile("portal-disk-fault", ".img");
     mount = Files.createTempDirectory("portal-disk-fault");
-    Assumptions.assumeTrue(run("truncate", "-s", "256M", image.toString()) == 0);
+    Assumptions.assumeTrue(Commands.run("truncate", "-s", "256M", image.toString()) == 0);
     Process losetup = new ProcessBuilder("losetup", "-f", "--show", image.toString()).start();
     String found = new String(losetup.getInputStream().readAllBytes()).trim();
     Assumptions.assumeTrue(losetup.waitFor() == 0 && found.startsWith("/dev/loop"),
         "a loop device needs root; DiskFaultIT did not run");
     device = found;
-    Assumptions.assumeTrue(run("mkfs.ext4", "-q", device) == 0, "mkfs.ext4 (e2fsprogs) is needed");
-    assertEquals(0, run("mount", "-o", "errors=remount-ro", device, mount.toString()));
+    Assumptions.assumeTrue(Commands.run("mkfs.ext4", "-q", device) == 0, "mkfs.ext4 (e2fsprogs) is needed");
+    assertEquals(0, Commands.run("mount", "-o", "errors=remount-ro", device, mount.toString()));
   }
 
   @AfterEach
   void unmount() throws Exception {
     if (device != null) {
-      run("fsfreeze", "-u", mount.toString());
-      run("umount", mount.toString());
-      run("losetup", "-d", device);
+      Commands.run("fsfreeze", "-u", mount.toString());
+      Commands.run("umount", mount.toString());
+      Commands.run("losetup", "-d", device);
     }
     Files.deleteIfExists(image);
   }
@@ -76,7 +76,7 @@ class DiskFaultIT {
         AtomicBoolean loading = new AtomicBoolean(true);
         Thread load = startLoad(port, loading, acked);
         Thread.sleep(300);
-        assertEquals(0, run("fsfreeze", "-f", mount.toString()));
+        assertEquals(0, Commands.run("fsfreeze", "-f", mount.toString()));
         try {
           PortalException refused = awaitRefusal(client, "stalled");
           assertEquals(ErrorCode.UNAVAILABLE, refused.code(), refused.getMessage());
@@ -89,7 +89,7 @@ class DiskFaultIT {
           System.out.printf("DiskFaultIT stall: refused in %d ms: %s%n", millis, again.getMessage());
           checkAcked(client, acked, "before-"); // reads go on while the disk is frozen
         } finally {
-          assertEquals(0, run("fsfreeze", "-u", mount.toString()));
+          assertEquals(0, Commands.run("fsfreeze", "-u", mount.toString()));
         }
         assertEquals(1L, awaitWriteTaken(client, "after-stall"), "writes taken again without a restart");
         acked.put("after-stall", 1L);
@@ -126,9 +126,9 @@ class DiskFaultIT {
           millis, again.getMessage());
       checkAcked(client, acked, ""); // KEYS keys over every partition: none is dead
     }
-    assertEquals(0, run("umount", mount.toString()));
-    run("e2fsck", "-fy", device); // repairs: exit status 1 means "errors corrected"
-    assertEquals(0, run("mount", device, mount.toString()));
+    assertEquals(0, Commands.run("umount", mount.toString()));
+    Commands.run("e2fsck", "-fy", device); // repairs: exit status 1 means "errors corrected"
+    assertEquals(0, Commands.run("mount", device, mount.toString()));
     try (JarProcess server = JarProcess.start(jvm);
         PortalClient client = connect(server.awaitReady(), Duration.ofSeconds(10))) {
       checkAcked(client, acked, "");
@@ -238,17 +238,5 @@ class DiskFaultIT {
 
   private static ByteString utf8(String s) {
     return ByteString.copyFromUtf8(s);
-  }
-
-  /** The command's exit status; 127 when it cannot be started (not installed). */
-  private static int run(String... command) throws InterruptedException {
-    Process process;
-    try {
-      process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      process.getInputStream().readAllBytes();
-    } catch (IOException e) {
-      return 127;
-    }
-    return process.waitFor();
   }
 }

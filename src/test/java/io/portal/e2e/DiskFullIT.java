@@ -31,7 +31,7 @@ class DiskFullIT {
   @Test
   void writesFailFastWhileTheDiskIsFullAndResumeByThemselvesOnceSpaceIsFreed() throws Exception {
     Path mount = Files.createTempDirectory("portal-disk-full");
-    Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", mount.toString()) == 0,
+    Assumptions.assumeTrue(Commands.run("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", mount.toString()) == 0,
         "mounting a 64 MiB tmpfs needs root; DiskFullIT did not run");
     try {
       Path dataDir = mount.resolve("data");
@@ -88,7 +88,7 @@ class DiskFullIT {
         checkAcked(client, acked);
       }
     } finally {
-      run("umount", mount.toString());
+      Commands.run("umount", mount.toString());
     }
   }
 
@@ -120,11 +120,5 @@ class DiskFullIT {
 
   private static ByteString utf8(String s) {
     return ByteString.copyFromUtf8(s);
-  }
-
-  private static int run(String... command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    process.getInputStream().readAllBytes();
-    return process.waitFor();
   }
 }
