@@ -42,6 +42,9 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "7777", description = "server port (default: ${DEFAULT-VALUE})")
   int port;
 
+  @picocli.CommandLine.Mixin
+  io.portal.cli.TlsOptions tls = new io.portal.cli.TlsOptions();
+
   @Option(names = "--protocol", defaultValue = "portal",
       description = "portal; resp to drive a Redis server the same way; etcd for etcd over gRPC (etcd's stubs from jetcd; "
           + "only in the jar built with mvn -Petcd package); etcd-json for etcd's JSON gateway (default: ${DEFAULT-VALUE})")
@@ -135,10 +138,10 @@ public final class Bench implements Callable<Integer> {
     ThreadLocalRandom.current().nextBytes(valueBytes);
     ByteString value = ByteString.copyFrom(valueBytes);
 
-    PortalClient.Options options = session ? PortalClient.Options.defaults()
-        : PortalClient.Options.defaults().withoutSession();
     List<Target> clients = new ArrayList<>();
     try {
+      PortalClient.Options options = tls.apply(session ? PortalClient.Options.defaults()
+          : PortalClient.Options.defaults().withoutSession());
       for (int i = 0; i < connections; i++) {
         clients.add(switch (protocol) {
           case "resp" -> new RespTarget(host, port);

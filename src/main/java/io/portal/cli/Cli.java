@@ -18,7 +18,7 @@ import picocli.CommandLine.ParentCommand;
  * The command-line client. Keys and values are taken and printed as UTF-8 text.
  *
  * <pre>
- * java -jar portal.jar cli [--host H] [--port P] [--timeout MS] ping | set KEY VALUE|- [--ttl D] [--if-version N]
+ * java -jar portal.jar cli [--host H] [--port P] [--timeout MS] [--tls] [--cacert F] ping | set KEY VALUE|- [--ttl D] [--if-version N]
  *     | get KEY | del KEY [--if-version N]
  * </pre>
  */
@@ -40,6 +40,9 @@ public final class Cli implements Callable<Integer> {
 
   @Option(names = "--timeout", defaultValue = "5000", description = "request timeout in ms (default: ${DEFAULT-VALUE})")
   long timeoutMillis;
+
+  @CommandLine.Mixin
+  TlsOptions tls = new TlsOptions();
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -108,9 +111,8 @@ public final class Cli implements Callable<Integer> {
       spec.commandLine().getErr().println("error: --port " + port + " is outside 1..65535");
       return ERROR;
     }
-    PortalClient.Options options = PortalClient.Options.defaults()
-        .withRequestTimeout(Duration.ofMillis(timeoutMillis));
-    try (PortalClient client = PortalClient.connect(host, port, options)) {
+    try (PortalClient client = PortalClient.connect(host, port, tls.apply(PortalClient.Options.defaults()
+        .withRequestTimeout(Duration.ofMillis(timeoutMillis))))) {
       return action.run(client);
     } catch (PortalException e) {
       spec.commandLine().getErr().println("error: " + e.getMessage());

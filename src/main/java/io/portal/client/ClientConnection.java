@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 
 /**
  * One TCP connection of a {@link PortalClient}, on a shared event loop: writes request frames, and matches each
@@ -22,19 +23,50 @@ import java.util.concurrent.TimeoutException;
 final class ClientConnection extends NioConnection<MessageLite> {
   private static final int HEADER_BYTES = 8;
   private final int maxPayloadBytes;
+  private final boolean tls;
+  /** A frame has come back on this connection (loop thread only). */
+  private boolean answered;
 
   private ClientConnection(InetSocketAddress address, PortalClient.Options options) throws IOException {
-    super(address, (int) options.connectTimeout().toMillis());
+    super(address, (int) options.connectTimeout().toMillis(), options.tls());
+    this.tls = options.tls() != null;
     this.maxPayloadBytes = options.maxPayloadBytes();
   }
 
   static ClientConnection open(InetSocketAddress address, PortalClient.Options options) {
     try {
       return new ClientConnection(address, options);
+    } catch (SSLException e) {
+      throw tlsFailure(address.getHostString() + ":" + address.getPort(), e);
     } catch (IOException e) {
       throw new PortalException(ErrorCode.UNAVAILABLE,
           "cannot connect to " + address.getHostString() + ":" + address.getPort() + ": " + e, e);
     }
+  }
+
+  /**
+   * A failed TLS handshake, which trying again would not mend: a peer that does not speak TLS is MALFORMED_FRAME, a
+   * certificate refused (by either side) is UNAUTHENTICATED; neither is retried.
+   */
+  static PortalException tlsFailure(String peer, SSLException e) {
+    String reason = rootMessage(e);
+    if (reason.contains("Unsupported or unrecognized SSL message") || reason.contains("plaintext")) {
+      return new PortalException(ErrorCode.MALFORMED_FRAME, "the server at " + peer + " does not speak TLS (" + reason
+          + "); is TLS off there (portal.server.tls.enabled)?", e);
+    }
+    return new PortalException(ErrorCode.UNAUTHENTICATED, "TLS with " + peer + " failed: " + reason
+        + (reason.contains("PKIX") || reason.contains("certification path")
+        ? " (the server's certificate is not signed by a CA this client trusts: pass that CA with --cacert)" : ""), e);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = String.valueOf(e.getMessage());
+    return root == e || message.contains(String.valueOf(root.getMessage())) ? message
+        : message + ": " + root.getMessage();
   }
 
   /** Writes {@code request}; the future completes with its response frame's message (possibly an error). */
@@ -82,6 +114,7 @@ final class ClientConnection extends NioConnection<MessageLite> {
       ByteBuffer payload = in.slice(in.position() + HEADER_BYTES, length);
       in.position(in.position() + HEADER_BYTES + length);
       MessageLite message = parse(type, payload);
+      answered = true;
       CompletableFuture<MessageLite> next = nextUnanswered();
       if (next == null) {
         // e.g. the error frame of a refused connection, sent before any request
@@ -125,8 +158,12 @@ final class ClientConnection extends NioConnection<MessageLite> {
       return new PortalException(ErrorCode.MALFORMED_FRAME, "the server at " + peer() + " does not speak Portal's "
           + "protocol: " + cause.getMessage() + " (is this its management port?)");
     }
+    if (cause instanceof SSLException tls) {
+      return tlsFailure(peer(), tls);
+    }
     return cause instanceof EOFException
-        ? new PortalException(ErrorCode.UNAVAILABLE, "connection to " + peer() + " closed by the server")
+        ? new PortalException(ErrorCode.UNAVAILABLE, "connection to " + peer() + " closed by the server"
+            + (answered || tls ? "" : " before any answer (if its client port uses TLS, connect with --tls)"))
         : new PortalException(ErrorCode.UNAVAILABLE, "connection to " + peer() + " lost: " + cause.getMessage(), cause);
   }
 

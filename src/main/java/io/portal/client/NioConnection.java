@@ -10,6 +10,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 
 /**
  * A non-blocking TCP connection on a shared {@link EventLoop} for a protocol that answers requests in order. Any
@@ -26,6 +28,8 @@ public abstract class NioConnection<R> {
   private static final int INITIAL_BUFFER = 64 * 1024;
 
   private final SocketChannel channel;
+  /** TLS over the socket; null for plain TCP. */
+  private final TlsSession tls;
   private final EventLoop loop;
   private final String peer;
   private final Object lock = new Object();
@@ -42,12 +46,26 @@ public abstract class NioConnection<R> {
 
   /** Connects (blocking, at most {@code connectTimeoutMillis}) and registers with a shared loop. */
   protected NioConnection(InetSocketAddress address, int connectTimeoutMillis) throws IOException {
+    this(address, connectTimeoutMillis, null);
+  }
+
+  /**
+   * Connects and, with {@code tls}, runs the TLS handshake (both within {@code connectTimeoutMillis}), then registers
+   * with a shared loop.
+   *
+   * @throws javax.net.ssl.SSLException the handshake failed: the server's certificate is not trusted, has expired or
+   *                                    does not name the host; or the server does not speak TLS
+   */
+  protected NioConnection(InetSocketAddress address, int connectTimeoutMillis, SSLContext tls) throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis);
     channel = SocketChannel.open();
     try {
       channel.socket().setTcpNoDelay(true);
       channel.socket().connect(new InetSocketAddress(address.getHostString(), address.getPort()),
           connectTimeoutMillis);
       channel.configureBlocking(false);
+      this.tls = tls == null ? null
+          : TlsSession.handshake(channel, tls, address.getHostString(), address.getPort(), deadline);
     } catch (IOException e) {
       channel.close();
       throw e;
@@ -197,7 +215,7 @@ public abstract class NioConnection<R> {
   final void onReadable() {
     try {
       while (true) {
-        int read = channel.read(inbound);
+        int read = tls == null ? channel.read(inbound) : tls.read(channel, inbound);
         if (read < 0) {
           throw new EOFException("closed by " + peer);
         }
@@ -207,7 +225,10 @@ public abstract class NioConnection<R> {
         if (needed > inbound.capacity()) {
           inbound = grow(inbound, needed);
         }
-        if (read == 0 || inbound.hasRemaining()) {
+        if (tls != null && tls.needsWrap()) {
+          flushScheduled(); // the engine's own message (a key update, a close)
+        }
+        if ((read == 0 || inbound.hasRemaining()) && (tls == null || !tls.buffered())) {
           return; // drained the socket (a full buffer means there may be more)
         }
       }
@@ -223,9 +244,15 @@ public abstract class NioConnection<R> {
   private IOException flushLocked() {
     try {
       outbound.flip();
-      channel.write(outbound);
+      boolean left;
+      if (tls == null) {
+        channel.write(outbound);
+        left = outbound.hasRemaining();
+      } else {
+        left = !tls.write(channel, outbound);
+      }
       outbound.compact();
-      int interest = outbound.position() > 0 ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
+      int interest = left ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
       if (key.interestOps() != interest) {
         key.interestOps(interest);
         if (!loop.inLoop()) {

@@ -13,7 +13,9 @@ import io.portal.protocol.v1.PingRequest;
 import io.portal.protocol.v1.PingResponse;
 import io.portal.protocol.v1.SetRequest;
 import io.portal.protocol.v1.SetResponse;
+import io.portal.tls.TlsFiles;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -27,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
+import javax.net.ssl.SSLContext;
 
 /**
  * A Portal client: one connection at a time to one of the given servers, any number of requests pipelined on it.
@@ -49,29 +52,49 @@ public final class PortalClient implements AutoCloseable {
    * @param clientId       the session's id; empty for no session (writes at most once, never retried)
    * @param retries        how many times a failed request is sent again (TIMEOUT, UNAVAILABLE)
    * @param retryBackoff   pause before each retry
+   * @param tls            TLS for every connection; null for plain TCP
    */
   public record Options(Duration connectTimeout, Duration requestTimeout, int maxPayloadBytes, String clientId,
-      int retries, Duration retryBackoff) {
+      int retries, Duration retryBackoff, SSLContext tls) {
     public static Options defaults() {
       return new Options(Duration.ofSeconds(5), Duration.ofSeconds(10), 64 * 1024 * 1024,
-          "client-" + UUID.randomUUID(), 3, Duration.ofMillis(200));
+          "client-" + UUID.randomUUID(), 3, Duration.ofMillis(200), null);
     }
 
     public Options withRequestTimeout(Duration timeout) {
-      return new Options(connectTimeout, timeout, maxPayloadBytes, clientId, retries, retryBackoff);
+      return new Options(connectTimeout, timeout, maxPayloadBytes, clientId, retries, retryBackoff, tls);
     }
 
     public Options withClientId(String id) {
-      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, id, retries, retryBackoff);
+      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, id, retries, retryBackoff, tls);
     }
 
     public Options withRetries(int count, Duration backoff) {
-      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, clientId, count, backoff);
+      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, clientId, count, backoff, tls);
     }
 
     /** No session and no retries: every request is sent once. */
     public Options withoutSession() {
-      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, "", 0, retryBackoff);
+      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, "", 0, retryBackoff, tls);
+    }
+
+    /** TLS with {@code context} ({@link PortalClient#tlsContext}); the server's certificate must name the host. */
+    public Options withTls(SSLContext context) {
+      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, clientId, retries, retryBackoff, context);
+    }
+  }
+
+  /**
+   * A TLS context trusting the CA certificates in the PEM file {@code caCert} (null: the JDK's trusted authorities),
+   * presenting {@code cert} with {@code key} (PEM files; both null: no client certificate).
+   *
+   * @throws PortalException INVALID_ARGUMENT naming the file that cannot be used
+   */
+  public static SSLContext tlsContext(Path caCert, Path cert, Path key) {
+    try {
+      return TlsFiles.context(cert, key, caCert);
+    } catch (java.io.IOException e) {
+      throw new PortalException(ErrorCode.INVALID_ARGUMENT, e.getMessage(), e);
     }
   }
 

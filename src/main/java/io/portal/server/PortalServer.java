@@ -219,7 +219,7 @@ public final class PortalServer {
         settings.memory().pauseLevel());
     return spawn(system, ConnectionManager.create(settings.connection(), settings.maxConnections(), handler,
         metrics, memory), "connections").thenCompose(manager -> TcpTransport.bind(system, settings.host(), settings.port(),
-            settings.backlog(),
+            settings.backlog(), settings.tls(),
             remote -> AskPattern.<ConnectionManager.Command, Flow<ByteString, ByteString, NotUsed>>ask(manager,
                 replyTo -> new ConnectionManager.Accept(remote, replyTo), SETUP_TIMEOUT, system.scheduler()))
         .thenApply(binding -> {

@@ -6,10 +6,14 @@ import io.portal.config.ConfigValues;
 import io.portal.connection.ConnectionSettings;
 import io.portal.connection.MemorySettings;
 import io.portal.store.StoreSettings;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLEngine;
 
 /**
  * Everything the server reads from {@code portal.*}, read once at startup. A bad value stops startup with a
  * {@link ConfigException} naming the setting.
+ *
+ * @param tls makes the client port's TLS engines; null when the port speaks plain TCP
  */
 public record ServerSettings(
     String host,
@@ -19,7 +23,8 @@ public record ServerSettings(
     String nodeId,
     StoreSettings store,
     ConnectionSettings connection,
-    MemorySettings memory) {
+    MemorySettings memory,
+    Supplier<SSLEngine> tls) {
 
   public static ServerSettings fromConfig(Config config) {
     String host = config.getString("portal.server.host");
@@ -34,6 +39,7 @@ public record ServerSettings(
         config.getString("portal.node-id"),
         StoreSettings.fromConfig(config),
         ConnectionSettings.fromConfig(config),
-        MemorySettings.fromConfig(config, Runtime.getRuntime().maxMemory()));
+        MemorySettings.fromConfig(config, Runtime.getRuntime().maxMemory()),
+        ClientTls.fromConfig(config));
   }
 }

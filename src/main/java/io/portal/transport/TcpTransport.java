@@ -5,12 +5,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLEngine;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.io.Inet;
 import org.apache.pekko.io.TcpSO;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.TLSClosing$;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -48,15 +51,23 @@ public final class TcpTransport {
    * Binds {@code host:port} (port 0 picks a free one).
    *
    * @param backlog TCP accept backlog
+   * @param tls     makes a server-side TLS engine per connection; null for plain TCP. A peer that fails the
+   *                handshake (plain TCP, an untrusted certificate) fails the handler's flow, which closes it
    * @param handler called once per accepted socket with the client's address
    * @return completes when the port is bound, or fails with the bind error
    */
   public static CompletionStage<Binding> bind(ActorSystem<?> system, String host, int port, int backlog,
+      Supplier<SSLEngine> tls,
       Function<InetSocketAddress, CompletionStage<Flow<ByteString, ByteString, NotUsed>>> handler) {
     Materializer materializer = Materializer.matFromSystem(system);
     List<Inet.SocketOption> options = List.of(TcpSO.tcpNoDelay(true));
-    return Tcp.get(system)
-        .bind(host, port, backlog, options, true, Optional.<java.time.Duration>empty())
+    Tcp tcp = Tcp.get(system);
+    Source<Tcp.IncomingConnection, CompletionStage<Tcp.ServerBinding>> accepted = tls == null
+        ? tcp.bind(host, port, backlog, options, true, Optional.<java.time.Duration>empty())
+        // the handler's flow may stop reading while its responses are still written: ignore that cancellation
+        : tcp.bindWithTls(host, port, tls::get, backlog, options, Optional.<java.time.Duration>empty(),
+            session -> Optional.empty(), TLSClosing$.MODULE$.ignoreCancel());
+    return accepted
         .mapAsyncUnordered(SETUP_PARALLELISM, connection -> handler.apply(connection.remoteAddress())
             .handle((flow, failure) -> {
               if (failure != null) {

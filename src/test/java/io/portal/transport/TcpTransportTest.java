@@ -66,7 +66,7 @@ class TcpTransportTest {
 
   private static TcpTransport.Binding bind(
       Function<InetSocketAddress, CompletionStage<Flow<ByteString, ByteString, NotUsed>>> handler) throws Exception {
-    return TcpTransport.bind(testKit.system(), "127.0.0.1", 0, 16, handler)
+    return TcpTransport.bind(testKit.system(), "127.0.0.1", 0, 16, null, handler)
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 

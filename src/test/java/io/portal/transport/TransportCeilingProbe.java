@@ -118,7 +118,7 @@ public final class TransportCeilingProbe {
             .via(FrameDecoder.create(1 << 20, Messages::isRequestType))
             .map(decoded -> org.apache.pekko.util.ByteString.fromArrayUnsafe(
                 answer(((Frame) decoded).type(), ((Frame) decoded).payload().asByteBuffer())));
-    TcpTransport.bind(system, "127.0.0.1", port, 1024, remote -> CompletableFuture.completedFuture(flow))
+    TcpTransport.bind(system, "127.0.0.1", port, 1024, null, remote -> CompletableFuture.completedFuture(flow))
         .thenAccept(binding -> System.out.println("pekko probe listening on " + binding.localAddress()));
   }
 
