@@ -19,12 +19,14 @@ import picocli.CommandLine.ParentCommand;
  *
  * <pre>
  * java -jar portal.jar cli [--host H] [--port P] [--timeout MS] [--tls] [--cacert F] ping | set KEY VALUE|- [--ttl D] [--if-version N]
- *     | get KEY | del KEY [--if-version N]
+ *     | get KEY | del KEY [--if-version N] | user add USER [--roles R,...] | user delete USER
+ *     | role grant ROLE PREFIX read|readwrite         (with --user U and PORTAL_PASSWORD or --password-file F)
  * </pre>
  */
 @Command(name = "portal cli", mixinStandardHelpOptions = true, description = "Talk to a Portal server.",
     versionProvider = Cli.VersionProvider.class,
-    subcommands = {Cli.Ping.class, Cli.Set.class, Cli.Get.class, Cli.Del.class},
+    subcommands = {Cli.Ping.class, Cli.Set.class, Cli.Get.class, Cli.Del.class, UserCommands.User.class,
+        UserCommands.Role.class},
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {"0:success", "1:key not found (get, del)", "2:error (message on stderr)"})
 public final class Cli implements Callable<Integer> {
@@ -43,6 +45,16 @@ public final class Cli implements Callable<Integer> {
 
   @CommandLine.Mixin
   TlsOptions tls = new TlsOptions();
+
+  @Option(names = "--user", description = "authenticate as this user; the password comes from --password-file or "
+      + "the PORTAL_PASSWORD environment variable")
+  String user;
+
+  @Option(names = "--password-file", paramLabel = "FILE", description = "file whose first line is --user's password")
+  java.nio.file.Path passwordFile;
+
+  /** The environment, for PORTAL_PASSWORD (tests give their own). */
+  java.util.Map<String, String> environment = System.getenv();
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -111,8 +123,24 @@ public final class Cli implements Callable<Integer> {
       spec.commandLine().getErr().println("error: --port " + port + " is outside 1..65535");
       return ERROR;
     }
-    try (PortalClient client = PortalClient.connect(host, port, tls.apply(PortalClient.Options.defaults()
-        .withRequestTimeout(Duration.ofMillis(timeoutMillis))))) {
+    PortalClient.Options options = PortalClient.Options.defaults().withRequestTimeout(Duration.ofMillis(timeoutMillis));
+    if (user != null) {
+      String password;
+      try {
+        password = passwordFile != null ? java.nio.file.Files.readAllLines(passwordFile).stream().findFirst()
+            .orElse("") : environment.get("PORTAL_PASSWORD");
+      } catch (java.io.IOException e) {
+        spec.commandLine().getErr().println("error: cannot read --password-file " + passwordFile + ": " + e);
+        return ERROR;
+      }
+      if (password == null) {
+        spec.commandLine().getErr().println("error: --user " + user + " needs a password: --password-file FILE or "
+            + "the PORTAL_PASSWORD environment variable");
+        return ERROR;
+      }
+      options = options.withCredentials(user, password);
+    }
+    try (PortalClient client = PortalClient.connect(host, port, tls.apply(options))) {
       return action.run(client);
     } catch (PortalException e) {
       spec.commandLine().getErr().println("error: " + e.getMessage());

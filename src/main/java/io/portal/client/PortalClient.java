@@ -2,17 +2,25 @@ package io.portal.client;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.MessageLite;
+import io.portal.protocol.v1.AuthRequest;
 import io.portal.protocol.v1.DeleteRequest;
 import io.portal.protocol.v1.DeleteResponse;
 import io.portal.protocol.v1.ErrorCode;
+import io.portal.protocol.v1.ErrorResponse;
 import io.portal.protocol.v1.GetRequest;
 import io.portal.protocol.v1.GetResponse;
 import io.portal.protocol.v1.HelloRequest;
 import io.portal.protocol.v1.HelloResponse;
+import io.portal.protocol.v1.Permission;
 import io.portal.protocol.v1.PingRequest;
 import io.portal.protocol.v1.PingResponse;
+import io.portal.protocol.v1.RoleGrant;
 import io.portal.protocol.v1.SetRequest;
 import io.portal.protocol.v1.SetResponse;
+import io.portal.protocol.v1.UserAdd;
+import io.portal.protocol.v1.UserAdminRequest;
+import io.portal.protocol.v1.UserAdminResponse;
+import io.portal.protocol.v1.UserDelete;
 import io.portal.tls.TlsFiles;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -53,34 +61,46 @@ public final class PortalClient implements AutoCloseable {
    * @param retries        how many times a failed request is sent again (TIMEOUT, UNAVAILABLE)
    * @param retryBackoff   pause before each retry
    * @param tls            TLS for every connection; null for plain TCP
+   * @param user           the user every connection authenticates as; null for none (a server without auth)
    */
   public record Options(Duration connectTimeout, Duration requestTimeout, int maxPayloadBytes, String clientId,
-      int retries, Duration retryBackoff, SSLContext tls) {
+      int retries, Duration retryBackoff, SSLContext tls, String user, String password) {
     public static Options defaults() {
       return new Options(Duration.ofSeconds(5), Duration.ofSeconds(10), 64 * 1024 * 1024,
-          "client-" + UUID.randomUUID(), 3, Duration.ofMillis(200), null);
+          "client-" + UUID.randomUUID(), 3, Duration.ofMillis(200), null, null, null);
+    }
+
+    /** Authenticates every connection as {@code user} (AUTH, pipelined after HELLO). */
+    public Options withCredentials(String user, String password) {
+      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, clientId, retries, retryBackoff, tls, user,
+          password);
+    }
+
+    @Override
+    public String toString() { // never the password
+      return "Options[" + connectTimeout + ", " + requestTimeout + ", client " + clientId + ", user " + user + "]";
     }
 
     public Options withRequestTimeout(Duration timeout) {
-      return new Options(connectTimeout, timeout, maxPayloadBytes, clientId, retries, retryBackoff, tls);
+      return new Options(connectTimeout, timeout, maxPayloadBytes, clientId, retries, retryBackoff, tls, user, password);
     }
 
     public Options withClientId(String id) {
-      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, id, retries, retryBackoff, tls);
+      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, id, retries, retryBackoff, tls, user, password);
     }
 
     public Options withRetries(int count, Duration backoff) {
-      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, clientId, count, backoff, tls);
+      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, clientId, count, backoff, tls, user, password);
     }
 
     /** No session and no retries: every request is sent once. */
     public Options withoutSession() {
-      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, "", 0, retryBackoff, tls);
+      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, "", 0, retryBackoff, tls, user, password);
     }
 
     /** TLS with {@code context} ({@link PortalClient#tlsContext}); the server's certificate must name the host. */
     public Options withTls(SSLContext context) {
-      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, clientId, retries, retryBackoff, context);
+      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, clientId, retries, retryBackoff, context, user, password);
     }
   }
 
@@ -148,6 +168,37 @@ public final class PortalClient implements AutoCloseable {
   public CompletableFuture<HelloResponse> helloAsync(String clientId) {
     return send(id -> HelloRequest.newBuilder().setRequestId(id).setClientId(clientId).build(),
         HelloResponse.class, false);
+  }
+
+  /**
+   * Creates or replaces {@code user} with {@code password} and {@code roles} (root only); true when it existed.
+   * Not retried: a timeout leaves it unknown whether it was applied.
+   */
+  public boolean userAdd(String user, String password, List<String> roles) {
+    return userAdmin(request -> request.setUserAdd(UserAdd.newBuilder().setUser(user).setPassword(password)
+        .addAllRoles(roles)));
+  }
+
+  /** Deletes {@code user} (root only); true when it existed. */
+  public boolean userDelete(String user) {
+    return userAdmin(request -> request.setUserDelete(UserDelete.newBuilder().setUser(user)));
+  }
+
+  /**
+   * Grants {@code role} read access (with {@code write}, read and write access) to every key starting with
+   * {@code prefix}, creating the role (root only); true when the role existed.
+   */
+  public boolean roleGrant(String role, ByteString prefix, boolean write) {
+    return userAdmin(request -> request.setRoleGrant(RoleGrant.newBuilder().setRole(role)
+        .setPermission(Permission.newBuilder().setPrefix(prefix).setWrite(write))));
+  }
+
+  private boolean userAdmin(java.util.function.Consumer<UserAdminRequest.Builder> op) {
+    return await(send(id -> {
+      UserAdminRequest.Builder request = UserAdminRequest.newBuilder().setRequestId(id);
+      op.accept(request);
+      return request.build();
+    }, UserAdminResponse.class, false).thenApply(UserAdminResponse::getExisted));
   }
 
   /** Completes with the key's new version. */
@@ -284,6 +335,18 @@ public final class PortalClient implements AutoCloseable {
             // pipelined ahead of every request on this connection; the server handles it first
             connection.send(HelloRequest.newBuilder().setRequestId(nextRequestId.getAndIncrement())
                 .setClientId(options.clientId()).build());
+          }
+          if (options.user() != null) {
+            ClientConnection authenticating = connection;
+            authenticating.send(AuthRequest.newBuilder().setRequestId(nextRequestId.getAndIncrement())
+                .setUser(options.user()).setPassword(options.password()).build())
+                .whenComplete((reply, failure) -> {
+                  if (failure == null && reply instanceof ErrorResponse error) {
+                    // what the requests pipelined behind it fail with: the reason, not "authenticate first"
+                    authenticating.close(new PortalException(error.getCode(), "AUTH as '" + options.user()
+                        + "' failed: " + error.getMessage()));
+                  }
+                });
           }
           return connection;
         } catch (PortalException e) {

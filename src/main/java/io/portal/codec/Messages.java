@@ -3,6 +3,8 @@ package io.portal.codec;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
+import io.portal.protocol.v1.AuthRequest;
+import io.portal.protocol.v1.AuthResponse;
 import io.portal.protocol.v1.DeleteRequest;
 import io.portal.protocol.v1.DeleteResponse;
 import io.portal.protocol.v1.ErrorResponse;
@@ -15,6 +17,8 @@ import io.portal.protocol.v1.PingRequest;
 import io.portal.protocol.v1.PingResponse;
 import io.portal.protocol.v1.SetRequest;
 import io.portal.protocol.v1.SetResponse;
+import io.portal.protocol.v1.UserAdminRequest;
+import io.portal.protocol.v1.UserAdminResponse;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +45,10 @@ public final class Messages {
       new Kind(MessageType.DELETE_RESPONSE, DeleteResponse.class, DeleteResponse.parser(), false),
       new Kind(MessageType.HELLO_REQUEST, HelloRequest.class, HelloRequest.parser(), true),
       new Kind(MessageType.HELLO_RESPONSE, HelloResponse.class, HelloResponse.parser(), false),
+      new Kind(MessageType.AUTH_REQUEST, AuthRequest.class, AuthRequest.parser(), true),
+      new Kind(MessageType.AUTH_RESPONSE, AuthResponse.class, AuthResponse.parser(), false),
+      new Kind(MessageType.USER_ADMIN_REQUEST, UserAdminRequest.class, UserAdminRequest.parser(), true),
+      new Kind(MessageType.USER_ADMIN_RESPONSE, UserAdminResponse.class, UserAdminResponse.parser(), false),
       new Kind(MessageType.ERROR_RESPONSE, ErrorResponse.class, ErrorResponse.parser(), false));
 
   private static final Map<Integer, Kind> BY_TYPE =

@@ -135,7 +135,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private final ClientMemory.Account account;
   private final TimerScheduler<Command> timers;
   private final LongSupplier nanoClock;
-  private final Session session = new Session();
+  private final Session session;
   private final ResponseSequencer sequencer = new ResponseSequencer();
   private final OutboundBuffer outbox = new OutboundBuffer();
 
@@ -178,6 +178,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     this.timers = timers;
     this.id = id;
     this.remote = remote;
+    this.session = new Session(remote);
     this.settings = settings;
     this.handler = handler;
     this.metrics = metrics;

@@ -1,5 +1,6 @@
 package io.portal.connection;
 
+import io.portal.auth.AuthFailedException;
 import io.portal.protocol.v1.ErrorCode;
 import io.portal.protocol.v1.ErrorResponse;
 import io.portal.store.StoreTimeoutException;
@@ -36,6 +37,9 @@ final class ErrorMapper {
     }
     if (cause instanceof StorageFullException) {
       return ErrorCode.STORAGE_FULL;
+    }
+    if (cause instanceof AuthFailedException) {
+      return ErrorCode.UNAUTHENTICATED;
     }
     return ErrorCode.INTERNAL;
   }

@@ -2,8 +2,14 @@ package io.portal.connection;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
+import com.google.protobuf.ByteString;
+import io.portal.auth.Permissions;
+import io.portal.auth.Users;
+import io.portal.auth.proto.Grant;
 import io.portal.codec.Frame;
 import io.portal.codec.Messages;
+import io.portal.protocol.v1.AuthRequest;
+import io.portal.protocol.v1.AuthResponse;
 import io.portal.protocol.v1.DeleteRequest;
 import io.portal.protocol.v1.DeleteResponse;
 import io.portal.protocol.v1.ErrorCode;
@@ -12,10 +18,13 @@ import io.portal.protocol.v1.GetResponse;
 import io.portal.protocol.v1.HelloRequest;
 import io.portal.protocol.v1.HelloResponse;
 import io.portal.protocol.v1.MessageType;
+import io.portal.protocol.v1.Permission;
 import io.portal.protocol.v1.PingRequest;
 import io.portal.protocol.v1.PingResponse;
 import io.portal.protocol.v1.SetRequest;
 import io.portal.protocol.v1.SetResponse;
+import io.portal.protocol.v1.UserAdminRequest;
+import io.portal.protocol.v1.UserAdminResponse;
 import io.portal.store.KvStore;
 import io.portal.store.Versioned;
 import io.portal.store.Write;
@@ -39,15 +48,23 @@ public final class RequestHandler {
   private final int maxKeyBytes;
   private final String serverVersion;
   private final Supplier<String> nodeId;
+  /** Users and roles when clients must authenticate; null when anyone may do anything. */
+  private final Users users;
 
   /**
    * @param nodeId read at each HELLO; the server fills it in once its port is bound
    */
   public RequestHandler(KvStore store, int maxKeyBytes, String serverVersion, Supplier<String> nodeId) {
+    this(store, maxKeyBytes, serverVersion, nodeId, null);
+  }
+
+  /** With {@code users} (null: authentication off), every request but PING, HELLO and AUTH needs an AUTH first. */
+  public RequestHandler(KvStore store, int maxKeyBytes, String serverVersion, Supplier<String> nodeId, Users users) {
     this.store = store;
     this.maxKeyBytes = maxKeyBytes;
     this.serverVersion = serverVersion;
     this.nodeId = nodeId;
+    this.users = users;
   }
 
   /**
@@ -67,15 +84,19 @@ public final class RequestHandler {
           type + " payload of " + frame.payload().size() + " bytes does not parse: " + e.getMessage()));
     }
     if (request instanceof GetRequest get) {
-      return onGet(get, noWritesInFlight);
+      return allowed(session, get.getRequestId(), get.getKey(), false, () -> onGet(get, noWritesInFlight));
     } else if (request instanceof SetRequest set) {
-      return onSet(set, session);
+      return allowed(session, set.getRequestId(), set.getKey(), true, () -> onSet(set, session));
     } else if (request instanceof DeleteRequest delete) {
-      return onDelete(delete, session);
+      return allowed(session, delete.getRequestId(), delete.getKey(), true, () -> onDelete(delete, session));
     } else if (request instanceof PingRequest ping) {
       return done(PingResponse.newBuilder().setRequestId(ping.getRequestId()).setPayload(ping.getPayload()).build());
     } else if (request instanceof HelloRequest hello) {
       return onHello(hello, session);
+    } else if (request instanceof AuthRequest auth) {
+      return onAuth(auth, session);
+    } else if (request instanceof UserAdminRequest admin) {
+      return onUserAdmin(admin, session);
     }
     // unreachable while Messages.parseRequest and this switch list the same types
     return done(ErrorMapper.error(0, ErrorCode.INTERNAL, "no handler for message type " + frame.type()));
@@ -139,6 +160,92 @@ public final class RequestHandler {
     session.open(request.getClientId());
     return done(HelloResponse.newBuilder().setRequestId(id).setServerVersion(serverVersion)
         .setNodeId(nodeId.get()).build());
+  }
+
+  /**
+   * Runs {@code call} if the connection may read (or write) {@code key}: always when authentication is off, else once
+   * the connection's AUTH is checked and grants it. Reserved keys are refused to everyone.
+   */
+  private CompletionStage<MessageLite> allowed(Session session, long id, ByteString key, boolean write,
+      Supplier<CompletionStage<MessageLite>> call) {
+    if (Users.reserved(key)) {
+      return done(ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, "keys starting with \\0portal/ are reserved for "
+          + "Portal's own records"));
+    }
+    if (users == null) {
+      return call.get();
+    }
+    return permitted(session, id, permissions -> {
+      if (write ? permissions.canWrite(key) : permissions.canRead(key)) {
+        return call.get();
+      }
+      return done(ErrorMapper.error(id, ErrorCode.PERMISSION_DENIED, "user '" + permissions.user() + "' may not "
+          + (write ? "write" : "read") + " key '" + Validation.printable(key) + "': its roles grant "
+          + (write ? "write" : "read") + " access to no prefix of it"));
+    });
+  }
+
+  /** Runs {@code call} with the connection's permissions once its AUTH is checked; UNAUTHENTICATED without one. */
+  private CompletionStage<MessageLite> permitted(Session session, long id,
+      java.util.function.Function<Permissions, CompletionStage<MessageLite>> call) {
+    CompletableFuture<Permissions> granted = session.permissions();
+    if (granted == null) {
+      return done(ErrorMapper.error(id, ErrorCode.UNAUTHENTICATED, "authenticate first: this server takes only "
+          + "PING, HELLO and AUTH before a successful AUTH (portal.auth.enabled)"));
+    }
+    return granted.handle((permissions, failure) -> failure == null ? call.apply(permissions)
+        : done(ErrorMapper.error(id, ErrorCode.UNAUTHENTICATED, "authenticate first: this connection's last AUTH "
+            + "failed"))).thenCompose(stage -> stage);
+  }
+
+  private CompletionStage<MessageLite> onAuth(AuthRequest request, Session session) {
+    long id = request.getRequestId();
+    if (users == null) {
+      return done(ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, "authentication is off on this server "
+          + "(portal.auth.enabled = off): AUTH is not needed"));
+    }
+    CompletableFuture<Permissions> outcome = users.authenticate(request.getUser(), request.getPassword(),
+        session.remote()).toCompletableFuture();
+    session.authenticating(outcome);
+    return outcome.handle((permissions, failure) -> {
+      if (failure != null) {
+        return ErrorMapper.toError(id, failure);
+      }
+      AuthResponse.Builder response = AuthResponse.newBuilder().setRequestId(id).setUser(permissions.user());
+      permissions.grants().forEach(grant -> response.addPermissions(Permission.newBuilder()
+          .setPrefix(grant.getPrefix()).setWrite(grant.getWrite())));
+      return response.build();
+    });
+  }
+
+  private CompletionStage<MessageLite> onUserAdmin(UserAdminRequest request, Session session) {
+    long id = request.getRequestId();
+    if (users == null) {
+      return done(ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, "authentication is off on this server "
+          + "(portal.auth.enabled = off): there are no users to manage"));
+    }
+    return permitted(session, id, permissions -> {
+      if (!permissions.admin()) {
+        return done(ErrorMapper.error(id, ErrorCode.PERMISSION_DENIED, "user '" + permissions.user()
+            + "' may not manage users and roles: only root may"));
+      }
+      CompletionStage<Boolean> done;
+      try {
+        done = switch (request.getOpCase()) {
+          case USER_ADD -> users.addUser(request.getUserAdd().getUser(), request.getUserAdd().getPassword(),
+              request.getUserAdd().getRolesList());
+          case USER_DELETE -> users.deleteUser(request.getUserDelete().getUser());
+          case ROLE_GRANT -> users.grant(request.getRoleGrant().getRole(), Grant.newBuilder()
+              .setPrefix(request.getRoleGrant().getPermission().getPrefix())
+              .setWrite(request.getRoleGrant().getPermission().getWrite()).build());
+          case OP_NOT_SET -> throw new IllegalArgumentException("no operation in the request");
+        };
+      } catch (IllegalArgumentException e) {
+        return done(ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, e.getMessage()));
+      }
+      return complete(id, done.thenApply(existed -> UserAdminResponse.newBuilder().setRequestId(id)
+          .setExisted(existed).build()));
+    });
   }
 
   private static OptionalLong expected(boolean present, long version) {

@@ -1,15 +1,41 @@
 package io.portal.connection;
 
+import io.portal.auth.Permissions;
 import io.portal.store.Origin;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A connection's session: set by HELLO with a non-empty {@code client_id}, it makes the connection's writes
- * exactly-once across retries, by (client_id, request_id). Owned by one connection actor; touched only on its
- * thread.
+ * exactly-once across retries, by (client_id, request_id); set by AUTH, it says what the connection may do. Owned by
+ * one connection actor; touched only on its thread (AUTH's answer is applied there too).
  */
 final class Session {
   static final int MAX_CLIENT_ID_CHARS = 256;
+  private final String remote;
   private String clientId;
+  /** The last AUTH's outcome (what it granted, or why not); null before any. */
+  private CompletableFuture<Permissions> permissions;
+
+  Session(String remote) {
+    this.remote = remote;
+  }
+
+  /** The client's address. */
+  String remote() {
+    return remote;
+  }
+
+  /**
+   * What the last AUTH grants, once it is checked (requests after an AUTH wait for it, so that a pipelined request
+   * is judged by the AUTH before it); null before any AUTH.
+   */
+  CompletableFuture<Permissions> permissions() {
+    return permissions;
+  }
+
+  void authenticating(CompletableFuture<Permissions> outcome) {
+    permissions = outcome;
+  }
 
   /** Opens the session for {@code id}, or closes it when {@code id} is empty. */
   void open(String id) {

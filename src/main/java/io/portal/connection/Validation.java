@@ -65,4 +65,11 @@ final class Validation {
   private static Optional<String> checkExpected(long expected) {
     return expected < 0 ? Optional.of("expected_version " + expected + " is negative") : Optional.empty();
   }
+
+  /** {@code key} for a message: UTF-8 text with anything unprintable as '?', at most 64 characters. */
+  static String printable(ByteString key) {
+    String text = key.toStringUtf8();
+    String cut = text.length() > 64 ? text.substring(0, 64) + "..." : text;
+    return cut.replaceAll("[^\\x20-\\x7e]", "?");
+  }
 }

@@ -3,6 +3,7 @@ package io.portal.server;
 import com.typesafe.config.Config;
 import io.portal.Causes;
 import io.portal.Version;
+import io.portal.auth.Users;
 import io.portal.cluster.ClusterSetup;
 import io.portal.connection.ClientMemory;
 import io.portal.connection.ConnectionManager;
@@ -213,7 +214,7 @@ public final class PortalServer {
     // with port 0 the default node id (the bound address) is known only once bound; no request comes before that
     AtomicReference<String> nodeId = new AtomicReference<>(settings.nodeId());
     RequestHandler handler = new RequestHandler(store, settings.connection().maxKeyBytes(), Version.current(),
-        nodeId::get);
+        nodeId::get, settings.auth().enabled() ? new Users(store, settings.auth()) : null);
     ClientMemory memory = ClientMemory.of(settings.memory());
     LOG.info("bytes held for clients: budget {} bytes, reading pauses over {} bytes", settings.memory().clientsBudget(),
         settings.memory().pauseLevel());
@@ -226,11 +227,29 @@ public final class PortalServer {
           if (nodeId.get().isEmpty()) {
             nodeId.set(settings.host() + ":" + binding.localAddress().getPort());
           }
+          warnIfOpen(settings, binding.localAddress().getPort());
           PortalServer server = new PortalServer(system, binding, metrics, memory, nodeId.get());
           server.registerShutdown(manager);
           ServerStatus.get(system).serving(store);
           return server;
         }));
+  }
+
+  /** A loud warning when the client port listens beyond loopback and anyone reaching it may do anything. */
+  private static void warnIfOpen(ServerSettings settings, int port) {
+    boolean loopback;
+    try {
+      java.net.InetAddress address = java.net.InetAddress.getByName(settings.host());
+      loopback = address.isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      loopback = false;
+    }
+    if (!loopback && !settings.auth().enabled()) {
+      LOG.warn("THE CLIENT PORT IS OPEN TO ANYONE: it listens on {} (beyond loopback) with portal.auth.enabled = off, "
+          + "so whoever reaches port {} can read and write every key{}. Turn authentication on, or listen on "
+          + "127.0.0.1 (docs/security.md)", settings.host(), port,
+          settings.tls() == null ? ", and TLS is off too" : "");
+    }
   }
 
   private void registerShutdown(ActorRef<ConnectionManager.Command> manager) {

@@ -2,6 +2,7 @@ package io.portal.server;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import io.portal.auth.AuthSettings;
 import io.portal.config.ConfigValues;
 import io.portal.connection.ConnectionSettings;
 import io.portal.connection.MemorySettings;
@@ -24,7 +25,8 @@ public record ServerSettings(
     StoreSettings store,
     ConnectionSettings connection,
     MemorySettings memory,
-    Supplier<SSLEngine> tls) {
+    Supplier<SSLEngine> tls,
+    AuthSettings auth) {
 
   public static ServerSettings fromConfig(Config config) {
     String host = config.getString("portal.server.host");
@@ -40,6 +42,7 @@ public record ServerSettings(
         StoreSettings.fromConfig(config),
         ConnectionSettings.fromConfig(config),
         MemorySettings.fromConfig(config, Runtime.getRuntime().maxMemory()),
-        ClientTls.fromConfig(config));
+        ClientTls.fromConfig(config),
+        AuthSettings.fromConfig(config));
   }
 }

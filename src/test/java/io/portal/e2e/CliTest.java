@@ -99,7 +99,7 @@ class CliTest {
 
     Result unknown = cli("frob", "x");
     assertEquals(2, unknown.status());
-    assertTrue(unknown.err().startsWith("error: unknown command 'frob' (commands: ping, set, get, del)\n"),
+    assertTrue(unknown.err().startsWith("error: unknown command 'frob' (commands: ping, set, get, del, user, role)\n"),
         unknown.err());
 
     Result usage = cli("set", "only-a-key");

@@ -22,8 +22,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -142,16 +140,9 @@ class ClientTlsIT {
     if (!command.get(0).equals("bench")) {
       command.add(0, "cli");
     }
-    try (JarProcess cli = JarProcess.start(List.of(), command.toArray(String[]::new))) {
-      assertTrue(cli.process.waitFor(120, TimeUnit.SECONDS));
-      Thread.sleep(100);
-      synchronized (cli.lines) {
-        String out = cli.lines.stream().map(l -> l + "\n").collect(Collectors.joining());
-        assertEquals(0, cli.process.exitValue(), out);
-        return out;
-      }
-    }
+    return JarProcess.runToEnd(null, command);
   }
+
 
   /**
    * A server certificate for 127.0.0.1 signed by the CA in {@code tls}, whose validity ended yesterday, in

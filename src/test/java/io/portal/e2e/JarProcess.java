@@ -66,6 +66,26 @@ final class JarProcess implements AutoCloseable {
     return new JarProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
   }
 
+  /**
+   * Runs {@code java -jar portal.jar args} to its end with {@code stdin} (if not null) as its standard input; returns
+   * its output after checking that it exited 0.
+   */
+  static String runToEnd(String stdin, List<String> args) throws Exception {
+    try (JarProcess run = start(List.of(), args.toArray(String[]::new))) {
+      if (stdin != null) {
+        run.process.getOutputStream().write((stdin + "\n").getBytes(StandardCharsets.UTF_8));
+      }
+      run.process.getOutputStream().close();
+      assertTrue(run.process.waitFor(120, TimeUnit.SECONDS));
+      Thread.sleep(100); // let the drainer take the last lines
+      synchronized (run.lines) {
+        String out = String.join("\n", run.lines) + (run.lines.isEmpty() ? "" : "\n");
+        org.junit.jupiter.api.Assertions.assertEquals(0, run.process.exitValue(), out);
+        return out;
+      }
+    }
+  }
+
   /** Waits for a line matching {@code pattern}; fails with the output so far. */
   Matcher await(Pattern pattern, long seconds) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
