@@ -50,6 +50,7 @@ public final class RequestHandler {
   private final Supplier<String> nodeId;
   /** Users and roles when clients must authenticate; null when anyone may do anything. */
   private final Users users;
+  private final RefusalLog refusals = new RefusalLog();
 
   /**
    * @param nodeId read at each HELLO; the server fills it in once its port is bound
@@ -179,9 +180,9 @@ public final class RequestHandler {
       if (write ? permissions.canWrite(key) : permissions.canRead(key)) {
         return call.get();
       }
-      return done(ErrorMapper.error(id, ErrorCode.PERMISSION_DENIED, "user '" + permissions.user() + "' may not "
+      return refuse(session, id, ErrorCode.PERMISSION_DENIED, "user '" + permissions.user() + "' may not "
           + (write ? "write" : "read") + " key '" + Validation.printable(key) + "': its roles grant "
-          + (write ? "write" : "read") + " access to no prefix of it"));
+          + (write ? "write" : "read") + " access to no prefix of it");
     });
   }
 
@@ -190,12 +191,17 @@ public final class RequestHandler {
       java.util.function.Function<Permissions, CompletionStage<MessageLite>> call) {
     CompletableFuture<Permissions> granted = session.permissions();
     if (granted == null) {
-      return done(ErrorMapper.error(id, ErrorCode.UNAUTHENTICATED, "authenticate first: this server takes only "
-          + "PING, HELLO and AUTH before a successful AUTH (portal.auth.enabled)"));
+      return refuse(session, id, ErrorCode.UNAUTHENTICATED, "authenticate first: this server takes only "
+          + "PING, HELLO and AUTH before a successful AUTH (portal.auth.enabled)");
     }
     return granted.handle((permissions, failure) -> failure == null ? call.apply(permissions)
-        : done(ErrorMapper.error(id, ErrorCode.UNAUTHENTICATED, "authenticate first: this connection's last AUTH "
-            + "failed"))).thenCompose(stage -> stage);
+        : refuse(session, id, ErrorCode.UNAUTHENTICATED, "authenticate first: this connection's last AUTH "
+            + "failed")).thenCompose(stage -> stage);
+  }
+
+  private CompletionStage<MessageLite> refuse(Session session, long id, ErrorCode code, String message) {
+    refusals.refused(session.remote(), code, message);
+    return done(ErrorMapper.error(id, code, message));
   }
 
   private CompletionStage<MessageLite> onAuth(AuthRequest request, Session session) {
@@ -226,8 +232,8 @@ public final class RequestHandler {
     }
     return permitted(session, id, permissions -> {
       if (!permissions.admin()) {
-        return done(ErrorMapper.error(id, ErrorCode.PERMISSION_DENIED, "user '" + permissions.user()
-            + "' may not manage users and roles: only root may"));
+        return refuse(session, id, ErrorCode.PERMISSION_DENIED, "user '" + permissions.user()
+            + "' may not manage users and roles: only root may");
       }
       CompletionStage<Boolean> done;
       try {

@@ -109,6 +109,9 @@ class AuthIT {
 
       server.await(Pattern.compile("authentication failed for user 'alice' from /?127\\.0\\.0\\.1:\\d+: wrong password"),
           5);
+      server.await(Pattern.compile("WARN .*refused a request from 127\\.0\\.0\\.1:\\d+ with UNAUTHENTICATED: "
+          + "authenticate first"), 5);
+      server.await(Pattern.compile("WARN .*refused a request from 127\\.0\\.0\\.1:\\d+ with PERMISSION_DENIED: user "), 5);
       server.await(Pattern.compile("authentication failed for user 'nobody' from .*: no such user \\(2 failures"), 5);
       synchronized (server.lines) {
         log.addAll(server.lines);

@@ -1,11 +1,13 @@
 package io.portal.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.portal.client.Entry;
 import io.portal.client.PortalClient;
+import io.portal.client.PortalException;
 import io.portal.store.Partitioner;
 import java.io.IOException;
 import java.net.HttpURLConnection;
@@ -66,6 +68,7 @@ class ClusterIT {
       journal = freshDatabase();
       assertEquals(0, Commands.run("bash", "conf/cluster-certs.sh", dataDir.resolve("tls").toString(), n1.name, n2.name,
           n3.name), "conf/cluster-certs.sh made the cluster's TLS files");
+      java.nio.file.Files.writeString(dataDir.resolve("root-password"), ROOT_PASSWORD + "\n");
       try {
         start(n1, seeds, journal, dataDir).awaitReady();
         start(n2, seeds, journal, dataDir);
@@ -145,7 +148,9 @@ class ClusterIT {
         "-Dpekko-persistence-jdbc.shared-databases.portal.db.user=postgres",
         "-Dportal.cluster.tls.key-file=" + dataDir.resolve("tls/" + node.name + ".key"),
         "-Dportal.cluster.tls.cert-file=" + dataDir.resolve("tls/" + node.name + ".crt"),
-        "-Dportal.cluster.tls.ca-cert-file=" + dataDir.resolve("tls/ca.crt")));
+        "-Dportal.cluster.tls.ca-cert-file=" + dataDir.resolve("tls/ca.crt"),
+        "-Dportal.auth.enabled=on", "-Dportal.auth.root-password-file=" + dataDir.resolve("root-password"),
+        "-Dportal.auth.hash-iterations=10000"));
     for (int i = 0; i < seeds.size(); i++) {
       jvm.add("-Dpekko.cluster.seed-nodes." + i + "=pekko://portal@127.0.0.1:" + seeds.get(i).artery);
     }
@@ -165,8 +170,15 @@ class ClusterIT {
     }
   }
 
+  /** Every node takes users and roles; the tests act as root unless they say otherwise. */
+  private static final String ROOT_PASSWORD = "cluster-root-password";
+
+  private static PortalClient.Options rootOptions() {
+    return PortalClient.Options.defaults().withCredentials("root", ROOT_PASSWORD);
+  }
+
   private static PortalClient client(List<Node> nodes, int retries) {
-    return PortalClient.connect(nodes.stream().map(Node::address).toList(), PortalClient.Options.defaults()
+    return PortalClient.connect(nodes.stream().map(Node::address).toList(), rootOptions()
         .withRequestTimeout(Duration.ofSeconds(3)).withRetries(retries, Duration.ofMillis(300)));
   }
 
@@ -250,6 +262,20 @@ class ClusterIT {
         intruder.kill9();
       }
 
+      // users and roles are cluster-wide: made through node 1, used through nodes 3 and 2
+      try (PortalClient root = client(List.of(n1), 3)) {
+        assertEquals(false, root.roleGrant("carol-role", ByteString.copyFromUtf8("carol/"), true));
+        assertEquals(false, root.userAdd("carol", "carol-password", List.of("carol-role")));
+      }
+      PortalClient.Options carol = PortalClient.Options.defaults().withCredentials("carol", "carol-password");
+      try (PortalClient viaN3 = PortalClient.connect(List.of(n3.address()), carol);
+          PortalClient viaN2 = PortalClient.connect(List.of(n2.address()), carol)) {
+        assertEquals(1L, viaN3.set("carol/1", "c"));
+        assertEquals(new Entry(ByteString.copyFromUtf8("c"), 1), viaN2.get("carol/1").orElseThrow());
+        PortalException denied = assertThrows(PortalException.class, () -> viaN2.get("spread-1"));
+        assertEquals(io.portal.protocol.v1.ErrorCode.PERMISSION_DENIED, denied.code(), denied.getMessage());
+      }
+
       // kill -9 of node 3 under load through every node
       Map<String, String> acked = new ConcurrentHashMap<>();
       AtomicBoolean running = new AtomicBoolean(true);
@@ -327,7 +353,7 @@ class ClusterIT {
           assertEquals(1, majority.set(key, "before"));
         }
       }
-      PortalClient stale = PortalClient.connect(List.of(n3.address()), PortalClient.Options.defaults()
+      PortalClient stale = PortalClient.connect(List.of(n3.address()), rootOptions()
           .withoutSession().withRequestTimeout(Duration.ofSeconds(3)));
       assertEquals(ByteString.EMPTY, stale.ping(ByteString.EMPTY));
 
@@ -440,7 +466,7 @@ class ClusterIT {
   private static CompletableFuture<Long> probe(Node via, String key, long deadline) {
     PortalClient client;
     try {
-      client = PortalClient.connect(List.of(via.address()), PortalClient.Options.defaults()
+      client = PortalClient.connect(List.of(via.address()), rootOptions()
           .withoutSession().withRequestTimeout(Duration.ofMillis(500)));
     } catch (RuntimeException e) {
       return retry(via, key, deadline, e);
