@@ -20,13 +20,13 @@ import picocli.CommandLine.ParentCommand;
  * <pre>
  * java -jar portal.jar cli [--host H] [--port P] [--timeout MS] [--tls] [--cacert F] ping | set KEY VALUE|- [--ttl D] [--if-version N]
  *     | get KEY | del KEY [--if-version N] | user add USER [--roles R,...] | user delete USER
- *     | role grant ROLE PREFIX read|readwrite         (with --user U and PORTAL_PASSWORD or --password-file F)
+ *     | status | members | role grant ROLE PREFIX read|readwrite         (with --user U and PORTAL_PASSWORD or --password-file F)
  * </pre>
  */
 @Command(name = "portal cli", mixinStandardHelpOptions = true, description = "Talk to a Portal server.",
     versionProvider = Cli.VersionProvider.class,
     subcommands = {Cli.Ping.class, Cli.Set.class, Cli.Get.class, Cli.Del.class, UserCommands.User.class,
-        UserCommands.Role.class},
+        UserCommands.Role.class, StatusCommands.Status.class, StatusCommands.Members.class},
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {"0:success", "1:key not found (get, del)", "2:error (message on stderr)"})
 public final class Cli implements Callable<Integer> {
@@ -62,6 +62,29 @@ public final class Cli implements Callable<Integer> {
   /** Where a value given as {@code -} is read from. */
   java.io.InputStream stdin = System.in;
 
+  /** Where {@code get --raw} writes a value's bytes. */
+  java.io.OutputStream stdout = System.out;
+
+  /**
+   * A value for the terminal: as text when it is valid UTF-8, otherwise with each byte that is not printable ASCII
+   * written as {@code \xHH} (redis-cli's way), so that a binary value is never silently mangled.
+   */
+  static String printable(ByteString value) {
+    if (value.isValidUtf8()) {
+      return value.toStringUtf8();
+    }
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < value.size(); i++) {
+      int b = value.byteAt(i) & 0xff;
+      if (b >= 0x20 && b < 0x7f && b != '\\') {
+        out.append((char) b);
+      } else {
+        out.append(String.format("\\x%02x", b));
+      }
+    }
+    return out.toString();
+  }
+
   /** Runs the CLI with {@code args}; returns the exit status. Output goes to stdout and stderr. */
   public static int run(String... args) {
     return run(System.in, new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
@@ -74,8 +97,16 @@ public final class Cli implements Callable<Integer> {
 
   /** Runs the CLI with the given streams, {@code in} being where a value of {@code -} comes from. */
   public static int run(java.io.InputStream in, PrintWriter out, PrintWriter err, String... args) {
+    return run(in, System.out, out, err, args);
+  }
+
+  /** Like {@link #run(java.io.InputStream, PrintWriter, PrintWriter, String...)}, {@code get --raw} writing to
+   * {@code rawOut}. */
+  public static int run(java.io.InputStream in, java.io.OutputStream rawOut, PrintWriter out, PrintWriter err,
+      String... args) {
     Cli cli = new Cli();
     cli.stdin = in;
+    cli.stdout = rawOut;
     CommandLine commandLine = new CommandLine(cli);
     commandLine.setExpandAtFiles(false); // a value such as @notes.txt is that text, never a file's contents
     commandLine.setOut(out);
@@ -237,6 +268,10 @@ public final class Cli implements Callable<Integer> {
     @Option(names = {"-v", "--version-info"}, description = "also print the key's version on a second line")
     boolean showVersion;
 
+    @Option(names = "--raw", description = "write the value's bytes exactly as stored, with no newline (for "
+        + "binary values: get --raw KEY > file)")
+    boolean raw;
+
     @Override
     public Integer call() {
       return parent.withClient(client -> {
@@ -245,7 +280,18 @@ public final class Cli implements Callable<Integer> {
           parent.spec.commandLine().getErr().println("(not found) " + key);
           return NOT_FOUND;
         }
-        parent.spec.commandLine().getOut().println(entry.get().value().toStringUtf8());
+        if (raw) {
+          parent.spec.commandLine().getOut().flush();
+          try {
+            entry.get().value().writeTo(parent.stdout);
+            parent.stdout.flush();
+          } catch (java.io.IOException e) {
+            parent.spec.commandLine().getErr().println("error: writing the value: " + e.getMessage());
+            return ERROR;
+          }
+          return OK;
+        }
+        parent.spec.commandLine().getOut().println(printable(entry.get().value()));
         if (showVersion) {
           parent.spec.commandLine().getOut().println("version " + entry.get().version());
         }

@@ -17,6 +17,8 @@ import io.portal.protocol.v1.PingResponse;
 import io.portal.protocol.v1.RoleGrant;
 import io.portal.protocol.v1.SetRequest;
 import io.portal.protocol.v1.SetResponse;
+import io.portal.protocol.v1.StatusRequest;
+import io.portal.protocol.v1.StatusResponse;
 import io.portal.protocol.v1.UserAdd;
 import io.portal.protocol.v1.UserAdminRequest;
 import io.portal.protocol.v1.UserAdminResponse;
@@ -168,6 +170,11 @@ public final class PortalClient implements AutoCloseable {
   public CompletableFuture<HelloResponse> helloAsync(String clientId) {
     return send(id -> HelloRequest.newBuilder().setRequestId(id).setClientId(clientId).build(),
         HelloResponse.class, false);
+  }
+
+  /** The node's state (STATUS): version, uptime, store, partitions and keys here, connections, members, limits. */
+  public StatusResponse status() {
+    return await(send(id -> StatusRequest.newBuilder().setRequestId(id).build(), StatusResponse.class, true));
   }
 
   /**

@@ -17,6 +17,8 @@ import io.portal.protocol.v1.PingRequest;
 import io.portal.protocol.v1.PingResponse;
 import io.portal.protocol.v1.SetRequest;
 import io.portal.protocol.v1.SetResponse;
+import io.portal.protocol.v1.StatusRequest;
+import io.portal.protocol.v1.StatusResponse;
 import io.portal.protocol.v1.UserAdminRequest;
 import io.portal.protocol.v1.UserAdminResponse;
 import java.nio.ByteBuffer;
@@ -49,6 +51,8 @@ public final class Messages {
       new Kind(MessageType.AUTH_RESPONSE, AuthResponse.class, AuthResponse.parser(), false),
       new Kind(MessageType.USER_ADMIN_REQUEST, UserAdminRequest.class, UserAdminRequest.parser(), true),
       new Kind(MessageType.USER_ADMIN_RESPONSE, UserAdminResponse.class, UserAdminResponse.parser(), false),
+      new Kind(MessageType.STATUS_REQUEST, StatusRequest.class, StatusRequest.parser(), true),
+      new Kind(MessageType.STATUS_RESPONSE, StatusResponse.class, StatusResponse.parser(), false),
       new Kind(MessageType.ERROR_RESPONSE, ErrorResponse.class, ErrorResponse.parser(), false));
 
   private static final Map<Integer, Kind> BY_TYPE =

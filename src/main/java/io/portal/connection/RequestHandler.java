@@ -23,6 +23,8 @@ import io.portal.protocol.v1.PingRequest;
 import io.portal.protocol.v1.PingResponse;
 import io.portal.protocol.v1.SetRequest;
 import io.portal.protocol.v1.SetResponse;
+import io.portal.protocol.v1.StatusRequest;
+import io.portal.protocol.v1.StatusResponse;
 import io.portal.protocol.v1.UserAdminRequest;
 import io.portal.protocol.v1.UserAdminResponse;
 import io.portal.store.KvStore;
@@ -51,6 +53,7 @@ public final class RequestHandler {
   /** Users and roles when clients must authenticate; null when anyone may do anything. */
   private final Users users;
   private final RefusalLog refusals = new RefusalLog();
+  private final StatusSource status;
 
   /**
    * @param nodeId read at each HELLO; the server fills it in once its port is bound
@@ -61,11 +64,18 @@ public final class RequestHandler {
 
   /** With {@code users} (null: authentication off), every request but PING, HELLO and AUTH needs an AUTH first. */
   public RequestHandler(KvStore store, int maxKeyBytes, String serverVersion, Supplier<String> nodeId, Users users) {
+    this(store, maxKeyBytes, serverVersion, nodeId, users, null);
+  }
+
+  /** With {@code status} (null: STATUS reports the version and node id alone) answering STATUS. */
+  public RequestHandler(KvStore store, int maxKeyBytes, String serverVersion, Supplier<String> nodeId, Users users,
+      StatusSource status) {
     this.store = store;
     this.maxKeyBytes = maxKeyBytes;
     this.serverVersion = serverVersion;
     this.nodeId = nodeId;
     this.users = users;
+    this.status = status;
   }
 
   /**
@@ -98,6 +108,9 @@ public final class RequestHandler {
       return onAuth(auth, session);
     } else if (request instanceof UserAdminRequest admin) {
       return onUserAdmin(admin, session);
+    } else if (request instanceof StatusRequest statusRequest) {
+      long id = statusRequest.getRequestId();
+      return users == null ? done(statusOf(id)) : permitted(session, id, permissions -> done(statusOf(id)));
     }
     // unreachable while Messages.parseRequest and this switch list the same types
     return done(ErrorMapper.error(0, ErrorCode.INTERNAL, "no handler for message type " + frame.type()));
@@ -252,6 +265,11 @@ public final class RequestHandler {
       return complete(id, done.thenApply(existed -> UserAdminResponse.newBuilder().setRequestId(id)
           .setExisted(existed).build()));
     });
+  }
+
+  private StatusResponse statusOf(long id) {
+    StatusResponse.Builder response = status == null ? StatusResponse.newBuilder() : status.status();
+    return response.setRequestId(id).setServerVersion(serverVersion).setNodeId(nodeId.get()).build();
   }
 
   private static OptionalLong expected(boolean present, long version) {

@@ -96,9 +96,7 @@ public final class PortalServer {
       return store.wakeAll(storeSettings.recoveryTimeout()).thenApply(ignored -> {
         LOG.info("{} partitions {} in {} ms ({})", storeSettings.partitions(),
             storeSettings.durable() ? "recovered" : "started", (System.nanoTime() - startNanos) / 1_000_000,
-            !storeSettings.durable() ? "memory only" : JournalSchema.isRocksDb(config)
-                ? "RocksDB journal in " + config.getString("portal.rocksdb.dir")
-                : "journal " + JournalSchema.url(config));
+            storeDescription(config, storeSettings));
         keepPartitionsAwake(system, store, storeSettings.wakeInterval());
         return store;
       });
@@ -209,13 +207,15 @@ public final class PortalServer {
   }
 
   private static CompletionStage<PortalServer> bind(ActorSystem<SpawnProtocol.Command> system,
-      ServerSettings settings, KvStore store) {
+      ServerSettings settings, PartitionedKvStore store) {
     ConnectionMetrics metrics = new ConnectionMetrics();
     // with port 0 the default node id (the bound address) is known only once bound; no request comes before that
     AtomicReference<String> nodeId = new AtomicReference<>(settings.nodeId());
-    RequestHandler handler = new RequestHandler(store, settings.connection().maxKeyBytes(), Version.current(),
-        nodeId::get, settings.auth().enabled() ? new Users(store, settings.auth()) : null);
     ClientMemory memory = ClientMemory.of(settings.memory());
+    RequestHandler handler = new RequestHandler(store, settings.connection().maxKeyBytes(), Version.current(),
+        nodeId::get, settings.auth().enabled() ? new Users(store, settings.auth()) : null,
+        new NodeStatus(system, settings, store.local(), metrics, memory, storeDescription(system.settings().config(),
+            settings.store())));
     LOG.info("bytes held for clients: budget {} bytes, reading pauses over {} bytes", settings.memory().clientsBudget(),
         settings.memory().pauseLevel());
     return spawn(system, ConnectionManager.create(settings.connection(), settings.maxConnections(), handler,
@@ -233,6 +233,13 @@ public final class PortalServer {
           ServerStatus.get(system).serving(store);
           return server;
         }));
+  }
+
+  /** Where the data is: "memory only", "RocksDB journal in DIR" or "journal URL". */
+  private static String storeDescription(Config config, StoreSettings storeSettings) {
+    return !storeSettings.durable() ? "memory only" : JournalSchema.isRocksDb(config)
+        ? "RocksDB journal in " + config.getString("portal.rocksdb.dir")
+        : "journal " + JournalSchema.url(config);
   }
 
   /** A loud warning when the client port listens beyond loopback and anyone reaching it may do anything. */

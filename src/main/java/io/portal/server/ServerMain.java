@@ -7,6 +7,7 @@ import io.portal.Version;
 import io.portal.cluster.ClusterTls;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.SpawnProtocol;
 import org.slf4j.Logger;
@@ -14,11 +15,30 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code java -jar portal.jar [server]}: loads the configuration, starts the server, logs one INFO line when ready.
- * SIGTERM runs the graceful shutdown through the JVM shutdown hook that CoordinatedShutdown installs.
+ * SIGTERM runs the graceful shutdown (CoordinatedShutdown), then the process exits with status 0.
  * Exit status 2 for a bad setting, 1 when the server cannot start (for example the port is taken).
  */
 public final class ServerMain {
   private ServerMain() {
+  }
+
+  /** Why the server stopped, in CoordinatedShutdown's log line. */
+  private enum Sigterm implements CoordinatedShutdown.Reason {
+    SIGTERM
+  }
+
+  /**
+   * SIGTERM runs the graceful shutdown and then exits with status 0, as a service manager expects of a clean stop
+   * (the JVM's own handler would exit with 143 after the same shutdown).
+   */
+  @SuppressWarnings("removal")
+  private static void exitCleanlyOnSigterm(ActorSystem<?> system) {
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("TERM"),
+          signal -> CoordinatedShutdown.get(system).runAll(Sigterm.SIGTERM));
+    } catch (IllegalArgumentException unsupported) {
+      // no SIGTERM here: the JVM's shutdown hook still runs the graceful shutdown
+    }
   }
 
   public static void run() {
@@ -46,9 +66,13 @@ public final class ServerMain {
       return;
     }
     log.info("cluster port: {}", secured.description());
+    if (loaded.config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+      LoneNodeLogFilter.loneNode();
+    }
     Config config = ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on")
         .withFallback(secured.config());
     ActorSystem<SpawnProtocol.Command> system = ActorSystem.create(SpawnProtocol.create(), "portal", config);
+    exitCleanlyOnSigterm(system);
     try {
       PortalServer server = PortalServer.start(system, settings).toCompletableFuture()
           .get(settings.store().recoveryTimeout().toSeconds() + 30, TimeUnit.SECONDS);

@@ -29,6 +29,18 @@ public final class LocalPartitions {
     states.compareAndSet(partition, last, null);
   }
 
+  /** Keys in the partitions this node hosts now (expired keys not yet removed included). */
+  public long keys() {
+    long count = 0;
+    for (int i = 0; i < states.length(); i++) {
+      PartitionState state = states.get(i);
+      if (state != null) {
+        count += state.size();
+      }
+    }
+    return count;
+  }
+
   /** How many partitions this node serves reads for now. */
   public int hosted() {
     int count = 0;

@@ -38,6 +38,11 @@ public final class PartitionedKvStore implements KvStore {
    * @param maxWriteBytesInFlight bytes of writes in flight beyond which new writes are refused (one is always let
    *                              through when none is in flight)
    */
+  /** The partitions this node hosts, as last published. */
+  public LocalPartitions local() {
+    return local;
+  }
+
   public PartitionedKvStore(IntFunction<RecipientRef<PartitionActor.Command>> partitionRef, int partitions,
       Scheduler scheduler, Duration requestTimeout, LocalPartitions local, long maxWriteBytesInFlight) {
     this.partitionRef = partitionRef;

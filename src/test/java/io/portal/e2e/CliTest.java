@@ -1,5 +1,6 @@
 package io.portal.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -74,6 +75,13 @@ class CliTest {
       assertEquals(com.google.protobuf.ByteString.copyFrom(binary),
           client.get("cli-bytes").orElseThrow().value(), "the bytes as they came, not text");
     }
+    assertEquals(new Result(0, "\\xff\\x00\\xc3(x\n", ""), cli("get", "cli-bytes"),
+        "bytes that are not UTF-8 are shown escaped, never replaced");
+    java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+    assertEquals(0, Cli.run(new java.io.ByteArrayInputStream(new byte[0]), raw, new PrintWriter(new StringWriter(), true),
+        new PrintWriter(new StringWriter(), true), "--port", String.valueOf(server.port()), "get", "--raw",
+        "cli-bytes"));
+    assertArrayEquals(binary, raw.toByteArray(), "get --raw writes the stored bytes exactly");
     assertEquals(new Result(0, "OK version 1\n", ""), cli("set", "cli-at", "@/etc/hostname"));
     assertEquals(new Result(0, "@/etc/hostname\n", ""), cli("get", "cli-at"), "an @ value is never a file");
 
@@ -82,6 +90,26 @@ class CliTest {
     Result help = cli("set", "--help");
     assertEquals(0, help.status());
     assertTrue(help.out().contains("--if-version=N") && help.out().contains("--ttl=DURATION"), help.out());
+  }
+
+  @Test
+  void statusAndMembersDescribeTheNode() {
+    cli("set", "status-key", "v");
+    Result status = cli("status");
+    assertEquals(0, status.status(), status.err());
+    String out = status.out();
+    assertTrue(out.startsWith("version: "), out);
+    assertTrue(out.contains("\nnode: 127.0.0.1:" + server.port() + "\n"), out);
+    assertTrue(out.contains("\nstore: RocksDB journal in "), out);
+    assertTrue(out.contains("\npartitions: 64 (64 here)\n"), out);
+    java.util.regex.Matcher keys = java.util.regex.Pattern.compile("\nkeys here: (\\d+)\n").matcher(out);
+    assertTrue(keys.find() && Long.parseLong(keys.group(1)) >= 1, out);
+    assertTrue(out.contains("\nconnections: ") && out.contains("\nmembers: 1 (1 up, 0 unreachable)\n"), out);
+    assertTrue(out.contains("\nlimit portal.server.max-connections: 10000\n"), out);
+    Result members = cli("members");
+    assertEquals(0, members.status());
+    assertTrue(members.out().matches("pekko://portal-test@127\\.0\\.0\\.1:\\d+ Up \\(this node\\)\n"),
+        members.out());
   }
 
   @Test
@@ -99,7 +127,7 @@ class CliTest {
 
     Result unknown = cli("frob", "x");
     assertEquals(2, unknown.status());
-    assertTrue(unknown.err().startsWith("error: unknown command 'frob' (commands: ping, set, get, del, user, role)\n"),
+    assertTrue(unknown.err().startsWith("error: unknown command 'frob' (commands: ping, set, get, del, user, role, status, members)\n"),
         unknown.err());
 
     Result usage = cli("set", "only-a-key");

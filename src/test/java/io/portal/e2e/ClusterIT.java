@@ -296,8 +296,8 @@ class ClusterIT {
       System.out.printf("ClusterIT: killed at %s; the survivors' log since:%n", killedClock);
       for (Node survivor : List.of(n1, n2)) {
         survivor.process.linesMatching(FAILOVER_EVENTS).stream()
-            .filter(line -> line.length() > 12 && line.substring(0, 12).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3}")
-                && !java.time.LocalTime.parse(line.substring(0, 12)).isBefore(killedClock))
+            .filter(line -> line.length() > 23 && line.substring(11, 23).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3}")
+                && !java.time.LocalTime.parse(line.substring(11, 23)).isBefore(killedClock))
             .forEach(line -> System.out.println("  " + survivor.port + " " + line));
       }
       assertTrue(recovered - killedAt < Duration.ofSeconds(30).toNanos(), "failover within 30 s");

@@ -41,6 +41,11 @@ class PackagedJarIT {
       assertEquals("0.1.0-SNAPSHOT", ready.group(1));
       assertEquals("conf/application.conf", ready.group(3), "the README's working directory config is read");
       String port = ready.group(2);
+      // a lone node's log: ISO 8601 timestamps with their offset, and none of Pekko's misleading cluster chatter
+      assertTrue(server.linesMatching(Pattern.compile("ready on")).get(0)
+          .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[+-]\\d\\d:\\d\\d) INFO .*"),
+          server.linesMatching(Pattern.compile("ready on")).get(0));
+      assertEquals(List.of(), server.linesMatching(Pattern.compile("No seed-nodes configured|SBR started")));
       // the default journal is RocksDB, its native library loaded from the shaded jar
       server.await(Pattern.compile("\\d+ partitions recovered in \\d+ ms \\(RocksDB journal in "
           + Pattern.quote(dataDir.resolve("journal").toString()) + "\\)"), 10);
@@ -57,7 +62,7 @@ class PackagedJarIT {
 
       server.process.toHandle().destroy(); // SIGTERM; Process.destroy() would also close our end of its output
       assertTrue(server.process.waitFor(60, TimeUnit.SECONDS), "server exits after SIGTERM");
-      assertEquals(143, server.process.exitValue(), "terminated by SIGTERM");
+      assertEquals(0, server.process.exitValue(), "a clean stop on SIGTERM");
       server.await(Pattern.compile("Portal stopped; connections: live=0 accepted=4 .* requests=\\d+"), 10);
     }
   }

@@ -1,0 +1,71 @@
+package io.portal.server;
+
+import com.typesafe.config.Config;
+import io.portal.connection.ClientMemory;
+import io.portal.connection.ConnectionMetrics;
+import io.portal.connection.StatusSource;
+import io.portal.protocol.v1.Member;
+import io.portal.protocol.v1.StatusResponse;
+import io.portal.store.LocalPartitions;
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+
+/** STATUS's answer for this node: the store, the cluster as this node sees it, the connections, the limits. */
+final class NodeStatus implements StatusSource {
+  /** The settings STATUS reports, as in force. */
+  private static final List<String> LIMITS = List.of("portal.server.max-connections", "portal.server.idle-timeout",
+      "portal.protocol.max-payload-bytes", "portal.protocol.max-key-bytes", "portal.connection.max-in-flight",
+      "portal.connection.outbound-hard-limit", "portal.connection.outbound-soft-limit",
+      "portal.store.request-timeout", "portal.store.max-pending-writes", "portal.store.max-pending-bytes",
+      "portal.server.tls.enabled", "portal.auth.enabled");
+
+  private final ActorSystem<?> system;
+  private final ServerSettings settings;
+  private final LocalPartitions local;
+  private final ConnectionMetrics connections;
+  private final ClientMemory memory;
+  private final String store;
+
+  NodeStatus(ActorSystem<?> system, ServerSettings settings, LocalPartitions local, ConnectionMetrics connections,
+      ClientMemory memory, String store) {
+    this.system = system;
+    this.settings = settings;
+    this.local = local;
+    this.connections = connections;
+    this.memory = memory;
+    this.store = store;
+  }
+
+  @Override
+  public StatusResponse.Builder status() {
+    StatusResponse.Builder status = StatusResponse.newBuilder()
+        .setUptimeMillis(ManagementFactory.getRuntimeMXBean().getUptime())
+        .setStore(store)
+        .setPartitions(settings.store().partitions())
+        .setPartitionsHere(local.hosted())
+        .setKeysHere(local.keys())
+        .setConnections(connections.live())
+        .setClientBytesHeld(memory.total())
+        .setClientBytesBudget(memory.budget());
+    Cluster cluster = Cluster.get(system);
+    ClusterEvent.CurrentClusterState state = cluster.state();
+    Set<org.apache.pekko.cluster.Member> unreachable = StreamSupport.stream(state.getUnreachable().spliterator(),
+        false).collect(Collectors.toSet());
+    for (org.apache.pekko.cluster.Member member : state.getMembers()) {
+      status.addMembers(Member.newBuilder().setAddress(member.address().toString())
+          .setStatus(member.status().toString()).setReachable(!unreachable.contains(member))
+          .setSelf(member.uniqueAddress().equals(cluster.selfMember().uniqueAddress())));
+    }
+    Config config = system.settings().config();
+    for (String path : LIMITS) {
+      status.putLimits(path, String.valueOf(config.getValue(path).unwrapped()));
+    }
+    return status;
+  }
+}
