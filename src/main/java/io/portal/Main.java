@@ -27,6 +27,7 @@ public final class Main {
         ServerMain.run();
       }
       case "cli" -> System.exit(Cli.run(rest));
+      case "backup" -> System.exit(Cli.run(prepend("backup", rest)));
       case "bench" -> System.exit(Bench.run(rest));
       case "help", "-h", "--help" -> System.out.println(usage());
       case "version", "-V", "--version" -> System.out.println("Portal " + Version.current());
@@ -63,14 +64,25 @@ public final class Main {
       directory when present, over the defaults (every setting, with its meaning, is in reference.conf inside the
       jar; the README has the table). Any setting can be given as -Dpath=value before -jar, for example
         java -Dportal.server.port=7000 -Dportal.store.data-dir=/var/lib/portal -jar portal.jar
-      Data: portal.store.data-dir (default ./data). Logs go to standard output; PORTAL_LOG_LEVEL sets Portal's level.
-      Exit status: 1 when it cannot start, 2 for a bad setting or argument.""";
+      Data: portal.store.data-dir (default ./data). Logs go to standard output; PORTAL_LOG_LEVEL sets Portal's level,
+      PORTAL_ROOT_LOG_LEVEL everything else's. Exit status: 0 after a clean stop (SIGTERM, Ctrl-C), 1 when it cannot
+      start, 2 for a bad setting or argument.""";
+
+  private static String[] prepend(String first, String[] rest) {
+    String[] all = new String[rest.length + 1];
+    all[0] = first;
+    System.arraycopy(rest, 0, all, 1, rest.length);
+    return all;
+  }
 
   private static String usage() {
     return """
         usage: java -jar portal.jar [server]                 run the server (server --help: how it is configured)
                java -jar portal.jar cli [options] COMMAND    talk to a server: ping | set KEY VALUE | get KEY | del KEY
+                                                             | status | members | backup DIR | user ... | role ...
                java -jar portal.jar cli --help               client options
+               java -jar portal.jar backup DIR               the same as cli backup DIR (a consistent copy of the
+                                                             local server's journal, taken while it serves)
                java -jar portal.jar bench [options]          load generator (bench --help)
                java -jar portal.jar --version                the version""";
   }

@@ -20,13 +20,14 @@ import picocli.CommandLine.ParentCommand;
  * <pre>
  * java -jar portal.jar cli [--host H] [--port P] [--timeout MS] [--tls] [--cacert F] ping | set KEY VALUE|- [--ttl D] [--if-version N]
  *     | get KEY | del KEY [--if-version N] | user add USER [--roles R,...] | user delete USER
- *     | status | members | role grant ROLE PREFIX read|readwrite         (with --user U and PORTAL_PASSWORD or --password-file F)
+ *     | status | members | backup DIR | role grant ROLE PREFIX read|readwrite         (with --user U and PORTAL_PASSWORD or --password-file F)
  * </pre>
  */
 @Command(name = "portal cli", mixinStandardHelpOptions = true, description = "Talk to a Portal server.",
     versionProvider = Cli.VersionProvider.class,
     subcommands = {Cli.Ping.class, Cli.Set.class, Cli.Get.class, Cli.Del.class, UserCommands.User.class,
-        UserCommands.Role.class, StatusCommands.Status.class, StatusCommands.Members.class},
+        UserCommands.Role.class, StatusCommands.Status.class, StatusCommands.Members.class,
+        StatusCommands.Backup.class},
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {"0:success", "1:key not found (get, del)", "2:error (message on stderr)"})
 public final class Cli implements Callable<Integer> {

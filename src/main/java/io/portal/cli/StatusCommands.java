@@ -70,4 +70,26 @@ final class StatusCommands {
       });
     }
   }
+
+  @Command(name = "backup", description = "Copy the node's journal, consistently and while it serves, into DIR: a new "
+      + "folder, absolute, on the server's machine (root only with authentication on). Restore: stop the server, "
+      + "put DIR in place of its data folder's journal/ folder, start it.", mixinStandardHelpOptions = true,
+      versionProvider = Cli.VersionProvider.class)
+  static final class Backup implements Callable<Integer> {
+    @ParentCommand
+    Cli cli;
+
+    @picocli.CommandLine.Parameters(index = "0", paramLabel = "DIR")
+    String dir;
+
+    @Override
+    public Integer call() {
+      return cli.withClient(client -> {
+        io.portal.protocol.v1.BackupResponse done = client.backup(dir);
+        cli.spec.commandLine().getOut().println("backup in " + done.getDir() + ": " + done.getFiles() + " files, "
+            + done.getBytes() + " bytes, " + done.getMillis() + " ms");
+        return Cli.OK;
+      });
+    }
+  }
 }

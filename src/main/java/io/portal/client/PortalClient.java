@@ -3,6 +3,8 @@ package io.portal.client;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.MessageLite;
 import io.portal.protocol.v1.AuthRequest;
+import io.portal.protocol.v1.BackupRequest;
+import io.portal.protocol.v1.BackupResponse;
 import io.portal.protocol.v1.DeleteRequest;
 import io.portal.protocol.v1.DeleteResponse;
 import io.portal.protocol.v1.ErrorCode;
@@ -175,6 +177,15 @@ public final class PortalClient implements AutoCloseable {
   /** The node's state (STATUS): version, uptime, store, partitions and keys here, connections, members, limits. */
   public StatusResponse status() {
     return await(send(id -> StatusRequest.newBuilder().setRequestId(id).build(), StatusResponse.class, true));
+  }
+
+  /**
+   * A consistent copy of the node's journal in {@code dir} on the server's machine (BACKUP; absolute, new; root only
+   * when authentication is on). Not retried.
+   */
+  public BackupResponse backup(String dir) {
+    return await(send(id -> BackupRequest.newBuilder().setRequestId(id).setDir(dir).build(), BackupResponse.class,
+        false));
   }
 
   /**

@@ -5,6 +5,8 @@ import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import io.portal.protocol.v1.AuthRequest;
 import io.portal.protocol.v1.AuthResponse;
+import io.portal.protocol.v1.BackupRequest;
+import io.portal.protocol.v1.BackupResponse;
 import io.portal.protocol.v1.DeleteRequest;
 import io.portal.protocol.v1.DeleteResponse;
 import io.portal.protocol.v1.ErrorResponse;
@@ -53,6 +55,8 @@ public final class Messages {
       new Kind(MessageType.USER_ADMIN_RESPONSE, UserAdminResponse.class, UserAdminResponse.parser(), false),
       new Kind(MessageType.STATUS_REQUEST, StatusRequest.class, StatusRequest.parser(), true),
       new Kind(MessageType.STATUS_RESPONSE, StatusResponse.class, StatusResponse.parser(), false),
+      new Kind(MessageType.BACKUP_REQUEST, BackupRequest.class, BackupRequest.parser(), true),
+      new Kind(MessageType.BACKUP_RESPONSE, BackupResponse.class, BackupResponse.parser(), false),
       new Kind(MessageType.ERROR_RESPONSE, ErrorResponse.class, ErrorResponse.parser(), false));
 
   private static final Map<Integer, Kind> BY_TYPE =

@@ -10,6 +10,8 @@ import io.portal.codec.Frame;
 import io.portal.codec.Messages;
 import io.portal.protocol.v1.AuthRequest;
 import io.portal.protocol.v1.AuthResponse;
+import io.portal.protocol.v1.BackupRequest;
+import io.portal.protocol.v1.BackupResponse;
 import io.portal.protocol.v1.DeleteRequest;
 import io.portal.protocol.v1.DeleteResponse;
 import io.portal.protocol.v1.ErrorCode;
@@ -53,7 +55,7 @@ public final class RequestHandler {
   /** Users and roles when clients must authenticate; null when anyone may do anything. */
   private final Users users;
   private final RefusalLog refusals = new RefusalLog();
-  private final StatusSource status;
+  private final NodeControl control;
 
   /**
    * @param nodeId read at each HELLO; the server fills it in once its port is bound
@@ -67,15 +69,15 @@ public final class RequestHandler {
     this(store, maxKeyBytes, serverVersion, nodeId, users, null);
   }
 
-  /** With {@code status} (null: STATUS reports the version and node id alone) answering STATUS. */
+  /** With {@code control} (null: STATUS reports the version and node id alone, BACKUP is refused). */
   public RequestHandler(KvStore store, int maxKeyBytes, String serverVersion, Supplier<String> nodeId, Users users,
-      StatusSource status) {
+      NodeControl control) {
     this.store = store;
     this.maxKeyBytes = maxKeyBytes;
     this.serverVersion = serverVersion;
     this.nodeId = nodeId;
     this.users = users;
-    this.status = status;
+    this.control = control;
   }
 
   /**
@@ -111,6 +113,10 @@ public final class RequestHandler {
     } else if (request instanceof StatusRequest statusRequest) {
       long id = statusRequest.getRequestId();
       return users == null ? done(statusOf(id)) : permitted(session, id, permissions -> done(statusOf(id)));
+    } else if (request instanceof BackupRequest backup) {
+      return users == null ? onBackup(backup) : permitted(session, backup.getRequestId(), permissions ->
+          permissions.admin() ? onBackup(backup) : refuse(session, backup.getRequestId(), ErrorCode.PERMISSION_DENIED,
+              "user '" + permissions.user() + "' may not take backups: only root may"));
     }
     // unreachable while Messages.parseRequest and this switch list the same types
     return done(ErrorMapper.error(0, ErrorCode.INTERNAL, "no handler for message type " + frame.type()));
@@ -267,8 +273,29 @@ public final class RequestHandler {
     });
   }
 
+  private CompletionStage<MessageLite> onBackup(BackupRequest request) {
+    long id = request.getRequestId();
+    if (control == null) {
+      return done(ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, "this server takes no backups"));
+    }
+    CompletionStage<BackupResponse.Builder> taken;
+    try {
+      taken = control.backup(request.getDir());
+    } catch (IllegalArgumentException e) {
+      return done(ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, e.getMessage()));
+    }
+    return taken.handle((response, failure) -> {
+      if (failure == null) {
+        return response.setRequestId(id).build();
+      }
+      Throwable cause = ErrorMapper.unwrap(failure);
+      return ErrorMapper.error(id, cause instanceof IllegalArgumentException ? ErrorCode.INVALID_ARGUMENT
+          : ErrorCode.UNAVAILABLE, "backup to " + request.getDir() + " failed: " + cause.getMessage());
+    });
+  }
+
   private StatusResponse statusOf(long id) {
-    StatusResponse.Builder response = status == null ? StatusResponse.newBuilder() : status.status();
+    StatusResponse.Builder response = control == null ? StatusResponse.newBuilder() : control.status();
     return response.setRequestId(id).setServerVersion(serverVersion).setNodeId(nodeId.get()).build();
   }
 

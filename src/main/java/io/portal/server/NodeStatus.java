@@ -3,21 +3,33 @@ package io.portal.server;
 import com.typesafe.config.Config;
 import io.portal.connection.ClientMemory;
 import io.portal.connection.ConnectionMetrics;
-import io.portal.connection.StatusSource;
+import io.portal.connection.NodeControl;
+import io.portal.journal.RocksStores;
+import io.portal.protocol.v1.BackupResponse;
 import io.portal.protocol.v1.Member;
 import io.portal.protocol.v1.StatusResponse;
+import io.portal.store.JournalSchema;
 import io.portal.store.LocalPartitions;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
 
-/** STATUS's answer for this node: the store, the cluster as this node sees it, the connections, the limits. */
-final class NodeStatus implements StatusSource {
+/**
+ * STATUS's answer for this node (the store, the cluster as this node sees it, the connections, the limits) and
+ * BACKUP's work (a RocksDB checkpoint of the journal, on a thread of its own).
+ */
+final class NodeStatus implements NodeControl {
   /** The settings STATUS reports, as in force. */
   private static final List<String> LIMITS = List.of("portal.server.max-connections", "portal.server.idle-timeout",
       "portal.protocol.max-payload-bytes", "portal.protocol.max-key-bytes", "portal.connection.max-in-flight",
@@ -68,4 +80,47 @@ final class NodeStatus implements StatusSource {
     }
     return status;
   }
+
+  @Override
+  public CompletionStage<BackupResponse.Builder> backup(String dir) {
+    Path target = Path.of(dir);
+    if (!target.isAbsolute()) {
+      throw new IllegalArgumentException("the backup folder must be an absolute path on the server's machine, not '"
+          + dir + "'");
+    }
+    if (Files.exists(target)) {
+      throw new IllegalArgumentException(dir + " exists already: a backup goes into a new folder");
+    }
+    Config config = system.settings().config();
+    if (!settings.store().durable() || !JournalSchema.isRocksDb(config)) {
+      throw new IllegalArgumentException("this node keeps no RocksDB journal (" + store + "): back up "
+          + (settings.store().durable() ? "the PostgreSQL database with its own tools (pg_dump)" : "nothing: memory "
+          + "mode keeps no data"));
+    }
+    return CompletableFuture.supplyAsync(() -> {
+      long start = System.nanoTime();
+      try {
+        RocksStores.get(Adapter.toClassic(system)).store().checkpoint(target);
+        long[] filesAndBytes = {0, 0};
+        try (var files = Files.list(target)) {
+          files.forEach(file -> {
+            filesAndBytes[0]++;
+            filesAndBytes[1] += file.toFile().length();
+          });
+        }
+        return BackupResponse.newBuilder().setDir(dir).setFiles((int) filesAndBytes[0]).setBytes(filesAndBytes[1])
+            .setMillis((System.nanoTime() - start) / 1_000_000);
+      } catch (org.rocksdb.RocksDBException | IOException e) {
+        throw new java.util.concurrent.CompletionException(new IllegalStateException(e.getMessage(), e));
+      }
+    }, BACKUPS);
+  }
+
+  /** Backups run one at a time, off the actors' threads. */
+  private static final java.util.concurrent.Executor BACKUPS = java.util.concurrent.Executors.newSingleThreadExecutor(
+      runnable -> {
+        Thread thread = new Thread(runnable, "portal-backup");
+        thread.setDaemon(true);
+        return thread;
+      });
 }

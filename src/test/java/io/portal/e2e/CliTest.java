@@ -127,7 +127,7 @@ class CliTest {
 
     Result unknown = cli("frob", "x");
     assertEquals(2, unknown.status());
-    assertTrue(unknown.err().startsWith("error: unknown command 'frob' (commands: ping, set, get, del, user, role, status, members)\n"),
+    assertTrue(unknown.err().startsWith("error: unknown command 'frob' (commands: ping, set, get, del, user, role, status, members, backup)\n"),
         unknown.err());
 
     Result usage = cli("set", "only-a-key");
