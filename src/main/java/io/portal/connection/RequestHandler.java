@@ -88,6 +88,12 @@ public final class RequestHandler {
    *     node's copy of the partition ({@link KvStore#getCommitted}) without losing read-your-writes order
    */
   CompletionStage<MessageLite> handle(Frame frame, Session session, boolean noWritesInFlight) {
+    long start = System.nanoTime();
+    return answer(frame, session, noWritesInFlight).whenComplete((response, failure) ->
+        RequestMetrics.record(frame.type(), response, System.nanoTime() - start));
+  }
+
+  private CompletionStage<MessageLite> answer(Frame frame, Session session, boolean noWritesInFlight) {
     MessageLite request;
     try {
       request = Messages.parseRequest(frame.type(), frame.payload().asByteBuffer());

@@ -50,6 +50,16 @@ final class GroupCommitWriter implements AutoCloseable {
   private static final long RESUME_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final byte[] PROBE_KEY = "m:write-probe".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
+  private static final io.micrometer.core.instrument.Timer SYNCS = io.micrometer.core.instrument.Timer
+      .builder("portal.journal.write").description("one group commit: the batch's write and fsync")
+      .publishPercentileHistogram().minimumExpectedValue(java.time.Duration.ofNanos(20_000))
+      .maximumExpectedValue(java.time.Duration.ofSeconds(10))
+      .register(io.micrometer.core.instrument.Metrics.globalRegistry);
+  private static final io.micrometer.core.instrument.DistributionSummary BATCHES =
+      io.micrometer.core.instrument.DistributionSummary.builder("portal.journal.batch.writes")
+          .description("writes (partition batches and snapshots) per group commit")
+          .register(io.micrometer.core.instrument.Metrics.globalRegistry);
+
   private final RocksDB db;
   private final String name;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
@@ -128,6 +138,8 @@ final class GroupCommitWriter implements AutoCloseable {
         writing = false;
         noteStallEnd();
       }
+      SYNCS.record(System.nanoTime() - writeStartNanos, TimeUnit.NANOSECONDS);
+      BATCHES.record(group.size());
       group.forEach(pending -> pending.done().complete(null));
     } catch (RocksDBException e) {
       WriteTrouble found = troubleOf(e);

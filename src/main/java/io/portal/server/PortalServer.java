@@ -212,6 +212,7 @@ public final class PortalServer {
     // with port 0 the default node id (the bound address) is known only once bound; no request comes before that
     AtomicReference<String> nodeId = new AtomicReference<>(settings.nodeId());
     ClientMemory memory = ClientMemory.of(settings.memory());
+    PortalMetrics.bind(system, metrics, memory, store.local());
     RequestHandler handler = new RequestHandler(store, settings.connection().maxKeyBytes(), Version.current(),
         nodeId::get, settings.auth().enabled() ? new Users(store, settings.auth()) : null,
         new NodeStatus(system, settings, store.local(), metrics, memory, storeDescription(system.settings().config(),

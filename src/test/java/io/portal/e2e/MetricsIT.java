@@ -1,0 +1,67 @@
+package io.portal.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.portal.client.PortalClient;
+import io.portal.client.PortalException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** {@code /metrics} of the packaged jar, scraped after a known load: its counters match what the test did. */
+class MetricsIT {
+  @Test
+  void metricsCountWhatTheServerDid() throws Exception {
+    String management = JarProcess.freeManagementPort();
+    int managementPort = Integer.parseInt(management.substring(management.indexOf('=') + 1));
+    try (JarProcess server = JarProcess.start(List.of("-Dportal.server.port=0", management,
+        "-Dportal.store.data-dir=" + Files.createTempDirectory("portal-metrics").resolve("data")));
+        PortalClient client = PortalClient.connect("127.0.0.1", server.awaitReady(),
+            PortalClient.Options.defaults().withoutSession())) {
+      for (int i = 0; i < 100; i++) {
+        client.set("m" + i, "v");
+      }
+      for (int i = 0; i < 50; i++) {
+        client.get("m" + i);
+      }
+      assertThrows(PortalException.class, () -> client.set("", "empty key"));
+
+      HttpURLConnection http = (HttpURLConnection) new URL("http://127.0.0.1:" + managementPort + "/metrics")
+          .openConnection();
+      assertEquals(200, http.getResponseCode());
+      assertTrue(http.getContentType().startsWith("text/plain"), http.getContentType());
+      String text;
+      try (InputStream in = http.getInputStream()) {
+        text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      assertEquals(100.0, value(text, "portal_requests_seconds_count\\{code=\"OK\",type=\"set\"}"), text);
+      assertEquals(50.0, value(text, "portal_requests_seconds_count\\{code=\"OK\",type=\"get\"}"));
+      assertEquals(1.0, value(text, "portal_requests_seconds_count\\{code=\"INVALID_ARGUMENT\",type=\"set\"}"));
+      assertTrue(value(text, "portal_requests_seconds_bucket\\{code=\"OK\",type=\"set\",le=\"\\+Inf\"}") == 100.0);
+      assertEquals(1.0, value(text, "portal_connections_open"));
+      assertTrue(value(text, "portal_connections_accepted_total") >= 1.0);
+      assertEquals(64.0, value(text, "portal_partitions_here"));
+      assertEquals(100.0, value(text, "portal_keys_here"));
+      assertEquals(1.0, value(text, "portal_cluster_members\\{status=\"up\"}"));
+      double commits = value(text, "portal_journal_write_seconds_count");
+      assertTrue(commits >= 1 && commits <= 100, "100 sequential writes in at most 100 group commits: " + commits);
+      assertTrue(value(text, "portal_journal_batch_writes_sum") >= 100.0, "every write in some group commit");
+      assertTrue(value(text, "jvm_memory_used_bytes\\{area=\"heap\",id=\"[^\"]+\"}") > 0);
+      assertTrue(text.contains("# HELP portal_requests_seconds requests answered, by type and outcome"), text);
+    }
+  }
+
+  private static double value(String text, String series) {
+    Matcher m = Pattern.compile("(?m)^" + series + " (\\S+)$").matcher(text);
+    assertTrue(m.find(), "no " + series + " in\n" + text);
+    return Double.parseDouble(m.group(1));
+  }
+}
