@@ -41,7 +41,8 @@ public final class Cli implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "7777", description = "server port (default: ${DEFAULT-VALUE})")
   int port;
 
-  @Option(names = "--timeout", defaultValue = "5000", description = "request timeout in ms (default: ${DEFAULT-VALUE})")
+  @Option(names = "--timeout", defaultValue = "5000", description = "how long a command may take in all, retries "
+      + "included, in ms (default: ${DEFAULT-VALUE})")
   long timeoutMillis;
 
   @CommandLine.Mixin
@@ -155,7 +156,9 @@ public final class Cli implements Callable<Integer> {
       spec.commandLine().getErr().println("error: --port " + port + " is outside 1..65535");
       return ERROR;
     }
-    PortalClient.Options options = PortalClient.Options.defaults().withRequestTimeout(Duration.ofMillis(timeoutMillis));
+    // --timeout bounds the whole command, retries included
+    PortalClient.Options options = PortalClient.Options.defaults().withRequestTimeout(Duration.ofMillis(timeoutMillis))
+        .withDeadline(Duration.ofMillis(timeoutMillis));
     if (user != null) {
       String password;
       try {

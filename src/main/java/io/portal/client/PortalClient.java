@@ -66,18 +66,28 @@ public final class PortalClient implements AutoCloseable {
    * @param retryBackoff   pause before each retry
    * @param tls            TLS for every connection; null for plain TCP
    * @param user           the user every connection authenticates as; null for none (a server without auth)
+   * @param deadline       a request's whole time, retries included; null: {@code requestTimeout} per attempt
    */
   public record Options(Duration connectTimeout, Duration requestTimeout, int maxPayloadBytes, String clientId,
-      int retries, Duration retryBackoff, SSLContext tls, String user, String password) {
+      int retries, Duration retryBackoff, SSLContext tls, String user, String password, Duration deadline) {
     public static Options defaults() {
       return new Options(Duration.ofSeconds(5), Duration.ofSeconds(10), 64 * 1024 * 1024,
-          "client-" + UUID.randomUUID(), 3, Duration.ofMillis(200), null, null, null);
+          "client-" + UUID.randomUUID(), 3, Duration.ofMillis(200), null, null, null, null);
+    }
+
+    /**
+     * Bounds a request's whole time, retries included: each attempt waits at most what is left, and no retry starts
+     * after it. Without one, each attempt has {@code requestTimeout}.
+     */
+    public Options withDeadline(Duration total) {
+      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, clientId, retries, retryBackoff, tls, user,
+          password, total);
     }
 
     /** Authenticates every connection as {@code user} (AUTH, pipelined after HELLO). */
     public Options withCredentials(String user, String password) {
       return new Options(connectTimeout, requestTimeout, maxPayloadBytes, clientId, retries, retryBackoff, tls, user,
-          password);
+          password, deadline);
     }
 
     @Override
@@ -86,25 +96,25 @@ public final class PortalClient implements AutoCloseable {
     }
 
     public Options withRequestTimeout(Duration timeout) {
-      return new Options(connectTimeout, timeout, maxPayloadBytes, clientId, retries, retryBackoff, tls, user, password);
+      return new Options(connectTimeout, timeout, maxPayloadBytes, clientId, retries, retryBackoff, tls, user, password, deadline);
     }
 
     public Options withClientId(String id) {
-      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, id, retries, retryBackoff, tls, user, password);
+      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, id, retries, retryBackoff, tls, user, password, deadline);
     }
 
     public Options withRetries(int count, Duration backoff) {
-      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, clientId, count, backoff, tls, user, password);
+      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, clientId, count, backoff, tls, user, password, deadline);
     }
 
     /** No session and no retries: every request is sent once. */
     public Options withoutSession() {
-      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, "", 0, retryBackoff, tls, user, password);
+      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, "", 0, retryBackoff, tls, user, password, deadline);
     }
 
     /** TLS with {@code context} ({@link PortalClient#tlsContext}); the server's certificate must name the host. */
     public Options withTls(SSLContext context) {
-      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, clientId, retries, retryBackoff, context, user, password);
+      return new Options(connectTimeout, requestTimeout, maxPayloadBytes, clientId, retries, retryBackoff, context, user, password, deadline);
     }
   }
 
@@ -379,18 +389,21 @@ public final class PortalClient implements AutoCloseable {
       boolean retry) {
     long id = nextRequestId.getAndIncrement();
     MessageLite message = request.apply(id);
-    return attempt(message, expected, retry ? options.retries() : 0);
+    long deadline = options.deadline() == null ? Long.MAX_VALUE : System.nanoTime() + options.deadline().toNanos();
+    return attempt(message, expected, retry ? options.retries() : 0, deadline);
   }
 
   private <R extends MessageLite> CompletableFuture<R> attempt(MessageLite message, Class<R> expected,
-      int retriesLeft) {
+      int retriesLeft, long deadlineNanos) {
     CompletableFuture<MessageLite> response;
     try {
       response = connection().send(message);
     } catch (PortalException e) {
       response = CompletableFuture.failedFuture(e);
     }
-    long timeoutMillis = options.requestTimeout().toMillis();
+    long leftMillis = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
+        : Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+    long timeoutMillis = Math.min(options.requestTimeout().toMillis(), leftMillis);
     CompletableFuture<R> result = response.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
         .handle((reply, failure) -> ClientConnection.interpret(reply, failure, expected, timeoutMillis));
     if (retriesLeft <= 0) {
@@ -403,11 +416,11 @@ public final class PortalClient implements AutoCloseable {
           ? failure.getCause() : failure;
       if (cause instanceof PortalException p && retryable(p.code())) {
         synchronized (lock) {
-          if (closed) {
+          if (closed || deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos >= 0) { // or past it
             return CompletableFuture.failedFuture(p);
           }
         }
-        return attempt(message, expected, retriesLeft - 1);
+        return attempt(message, expected, retriesLeft - 1, deadlineNanos);
       }
       return CompletableFuture.failedFuture(cause);
     }, later);

@@ -170,4 +170,29 @@ class CliTest {
     assertEquals(2, status);
     assertTrue(err.toString().startsWith("error: UNAVAILABLE: cannot connect to 127.0.0.1:1"), err.toString());
   }
+
+  @Test
+  void timeoutBoundsTheWholeCommandRetriesIncluded() throws Exception {
+    // a peer that accepts and never answers: every attempt times out; four attempts of 2 s each would take 8.6 s
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      Thread accepting = new Thread(() -> {
+        java.util.List<java.net.Socket> held = new java.util.ArrayList<>();
+        try {
+          while (true) {
+            held.add(silent.accept());
+          }
+        } catch (java.io.IOException closed) {
+          // the test is over
+        }
+      });
+      accepting.start();
+      StringWriter err = new StringWriter();
+      long start = System.nanoTime();
+      assertEquals(2, Cli.run(new PrintWriter(new StringWriter()), new PrintWriter(err, true), "--port",
+          String.valueOf(silent.getLocalPort()), "--timeout", "2000", "get", "k"));
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(err.toString().startsWith("error: TIMEOUT"), err.toString());
+      assertTrue(millis >= 1900 && millis < 5000, "--timeout 2000 took " + millis + " ms");
+    }
+  }
 }
