@@ -100,19 +100,32 @@ public final class ConfigLoader {
     return previous[b.length()];
   }
 
+  private static final String MANAGEMENT_PORT = "pekko.management.http.port";
+  /** The client port's default 7777 plus this is the health port's 8558. */
+  static final int MANAGEMENT_OFFSET = 781;
+
   public static Config resolve(Config userConfig) {
     Config pekkoSettings = ConfigFactory.parseResources(ConfigLoader.class, "/" + PEKKO_SETTINGS,
         ConfigParseOptions.defaults().setAllowMissing(false));
     Config layered = journalPlugins(ConfigFactory.load(userConfig.withFallback(pekkoSettings)))
         .withFallback(userConfig).withFallback(pekkoSettings);
     Config loaded = ConfigFactory.load(layered);
+    Map<String, Object> overrides = new java.util.HashMap<>();
     // the RocksDB folder is built from the data folder: make it absolute, so that messages and logs name it whole
     String dataDir = loaded.getString(DATA_DIR);
     Path absolute = Path.of(dataDir).toAbsolutePath().normalize();
-    if (absolute.toString().equals(dataDir)) {
+    if (!absolute.toString().equals(dataDir)) {
+      overrides.put(DATA_DIR, absolute.toString());
+    }
+    // the health port follows the client port unless set: a second server on another client port gets its own
+    if (!userConfig.hasPath(MANAGEMENT_PORT) && !ConfigFactory.systemProperties().hasPath(MANAGEMENT_PORT)) {
+      int clientPort = loaded.getInt("portal.server.port");
+      overrides.put(MANAGEMENT_PORT, clientPort == 0 ? 0 : clientPort + MANAGEMENT_OFFSET);
+    }
+    if (overrides.isEmpty()) {
       return loaded;
     }
-    Config override = ConfigFactory.parseMap(Map.of(DATA_DIR, absolute.toString()));
-    return ConfigFactory.load(override.withFallback(ConfigFactory.defaultOverrides()).withFallback(layered));
+    return ConfigFactory.load(ConfigFactory.parseMap(overrides).withFallback(ConfigFactory.defaultOverrides())
+        .withFallback(layered));
   }
 }

@@ -120,4 +120,41 @@ class PackagedJarIT {
     assertTrue(refused.contains("portal server: unexpected argument '--port'"), refused);
     assertEquals(List.of("0", "0", "0", "2"), status);
   }
+
+  @Test
+  void twoServersSideBySideEachGetTheirOwnHealthPort() throws Exception {
+    int first = freePortWithItsHealthPort();
+    int second = freePortWithItsHealthPort();
+    try (JarProcess a = JarProcess.start(List.of("-Dportal.server.port=" + first,
+        "-Dportal.store.data-dir=" + TestServer.newDataDir()));
+        JarProcess b = JarProcess.start(List.of("-Dportal.server.port=" + second,
+            "-Dportal.store.data-dir=" + TestServer.newDataDir()))) {
+      assertEquals(first, a.awaitReady());
+      assertEquals(second, b.awaitReady());
+      for (int port : List.of(first, second)) {
+        java.net.HttpURLConnection ready = (java.net.HttpURLConnection) new java.net.URL("http://127.0.0.1:"
+            + (port + 781) + "/ready").openConnection();
+        assertEquals(200, ready.getResponseCode(), "the health port of the server on " + port);
+      }
+    }
+  }
+
+  /** A free port whose health port (the port + 781, unless set) is free too. */
+  private static int freePortWithItsHealthPort() throws Exception {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      try (java.net.ServerSocket client = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        int port = client.getLocalPort();
+        if (port + 781 > 65535) {
+          continue;
+        }
+        try (java.net.ServerSocket health = new java.net.ServerSocket(port + 781, 1,
+            java.net.InetAddress.getLoopbackAddress())) {
+          return port;
+        } catch (java.io.IOException taken) {
+          // try another
+        }
+      }
+    }
+    throw new AssertionError("no free port with a free port 781 above it");
+  }
 }

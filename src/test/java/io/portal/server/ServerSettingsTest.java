@@ -120,4 +120,15 @@ class ServerSettingsTest {
     }
     assertEquals(9, settings("portal.store.partitions = 9").store().partitions());
   }
+
+  @Test
+  void theHealthPortFollowsTheClientPortUnlessSet() {
+    String port = "pekko.management.http.port";
+    assertEquals(8558, ConfigLoader.resolve(ConfigFactory.empty()).getInt(port), "7777 + 781");
+    assertEquals(8559, ConfigLoader.resolve(ConfigFactory.parseString("portal.server.port = 7778")).getInt(port),
+        "a second server on 7778 does not collide on the health port");
+    assertEquals(0, ConfigLoader.resolve(ConfigFactory.parseString("portal.server.port = 0")).getInt(port));
+    assertEquals(9000, ConfigLoader.resolve(ConfigFactory.parseString(
+        "portal.server.port = 7778\n" + port + " = 9000")).getInt(port), "set explicitly: kept");
+  }
 }
