@@ -234,9 +234,13 @@ public final class Cli implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "KEY")
     String key;
 
-    @Parameters(index = "1", paramLabel = "VALUE", description = "the value as text (UTF-8); - reads the bytes of "
-        + "standard input instead, as they are")
+    @Parameters(index = "1", paramLabel = "VALUE", arity = "0..1", description = "the value as text (UTF-8); - "
+        + "reads the bytes of standard input instead, as they are")
     String value;
+
+    @Option(names = "--file", paramLabel = "FILE", description = "the value is the bytes of FILE, as they are "
+        + "(instead of VALUE)")
+    java.nio.file.Path file;
 
     @Option(names = "--ttl", paramLabel = "DURATION", description = "the key expires this long after the write: "
         + "500ms, 10s, 5m, 2h (default: never)")
@@ -248,7 +252,13 @@ public final class Cli implements Callable<Integer> {
 
     @Override
     public Integer call() throws java.io.IOException {
-      ByteString bytes = value.equals("-") ? ByteString.readFrom(parent.stdin) : utf8(value);
+      if ((value == null) == (file == null)) {
+        parent.spec.commandLine().getErr().println("error: give the value as VALUE, - (standard input) or --file "
+            + "FILE, one of them");
+        return ERROR;
+      }
+      ByteString bytes = file != null ? ByteString.copyFrom(java.nio.file.Files.readAllBytes(file))
+          : value.equals("-") ? ByteString.readFrom(parent.stdin) : utf8(value);
       long ttlMillis = ttl == null ? 0 : millisOf(ttl);
       java.util.OptionalLong expected = ifVersion == null ? java.util.OptionalLong.empty()
           : java.util.OptionalLong.of(ifVersion);
@@ -276,6 +286,9 @@ public final class Cli implements Callable<Integer> {
         + "binary values: get --raw KEY > file)")
     boolean raw;
 
+    @Option(names = "--hex", description = "print the value's bytes in hexadecimal, two digits a byte")
+    boolean hex;
+
     @Override
     public Integer call() {
       return parent.withClient(client -> {
@@ -295,7 +308,8 @@ public final class Cli implements Callable<Integer> {
           }
           return OK;
         }
-        parent.spec.commandLine().getOut().println(printable(entry.get().value()));
+        parent.spec.commandLine().getOut().println(hex ? java.util.HexFormat.of().formatHex(
+            entry.get().value().toByteArray()) : printable(entry.get().value()));
         if (showVersion) {
           parent.spec.commandLine().getOut().println("version " + entry.get().version());
         }

@@ -82,6 +82,21 @@ class CliTest {
         new PrintWriter(new StringWriter(), true), "--port", String.valueOf(server.port()), "get", "--raw",
         "cli-bytes"));
     assertArrayEquals(binary, raw.toByteArray(), "get --raw writes the stored bytes exactly");
+
+    byte[] all = new byte[256]; // every byte value, through --file, --raw and --hex
+    for (int i = 0; i < 256; i++) {
+      all[i] = (byte) i;
+    }
+    java.nio.file.Path allFile = java.nio.file.Files.createTempFile("portal-all-bytes", ".bin");
+    java.nio.file.Files.write(allFile, all);
+    assertEquals(new Result(0, "OK version 1\n", ""), cli("set", "cli-all", "--file", allFile.toString()));
+    java.io.ByteArrayOutputStream allOut = new java.io.ByteArrayOutputStream();
+    assertEquals(0, Cli.run(new java.io.ByteArrayInputStream(new byte[0]), allOut,
+        new PrintWriter(new StringWriter(), true), new PrintWriter(new StringWriter(), true), "--port",
+        String.valueOf(server.port()), "get", "--raw", "cli-all"));
+    assertArrayEquals(all, allOut.toByteArray(), "all 256 byte values round trip");
+    assertEquals(new Result(0, java.util.HexFormat.of().formatHex(all) + "\n", ""), cli("get", "--hex", "cli-all"));
+    assertEquals(2, cli("set", "cli-both", "v", "--file", allFile.toString()).status(), "VALUE and --file: refused");
     assertEquals(new Result(0, "OK version 1\n", ""), cli("set", "cli-at", "@/etc/hostname"));
     assertEquals(new Result(0, "@/etc/hostname\n", ""), cli("get", "cli-at"), "an @ value is never a file");
 
@@ -127,12 +142,12 @@ class CliTest {
 
     Result unknown = cli("frob", "x");
     assertEquals(2, unknown.status());
-    assertTrue(unknown.err().startsWith("error: unknown command 'frob' (commands: ping, set, get, del, user, role, status, members, backup)\n"),
-        unknown.err());
+    assertTrue(unknown.err().startsWith("error: unknown command 'frob' (commands: ping, set, get, del, user, role, "
+        + "status, members, backup)\n"), unknown.err());
 
     Result usage = cli("set", "only-a-key");
     assertEquals(2, usage.status());
-    assertTrue(usage.err().contains("Missing required parameter: 'VALUE'"), usage.err());
+    assertEquals("error: give the value as VALUE, - (standard input) or --file FILE, one of them\n", usage.err());
 
     try (java.net.ServerSocket http = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
       java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
