@@ -1,5 +1,7 @@
 package io.portal.transport;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
@@ -74,7 +76,7 @@ public final class TcpTransport {
                 LOG.error("setting up the connection from {} failed; closing it", connection.remoteAddress(), failure);
                 connection.handleWith(Flow.fromSinkAndSource(Sink.cancelled(), Source.empty()), materializer);
               } else {
-                connection.handleWith(flow, materializer);
+                connection.handleWith(counted(flow), materializer);
               }
               return Done.getInstance();
             }))
@@ -91,5 +93,21 @@ public final class TcpTransport {
             return binding.unbind().thenApply(ignored -> Done.getInstance());
           }
         });
+  }
+
+  private static final Counter RECEIVED = Counter.builder("portal.bytes.received")
+      .description("bytes read from client connections (TLS: after decryption)").register(Metrics.globalRegistry);
+  private static final Counter SENT = Counter.builder("portal.bytes.sent")
+      .description("bytes written to client connections (TLS: before encryption)").register(Metrics.globalRegistry);
+
+  /** {@code flow} with the bytes it takes and gives counted. */
+  private static Flow<ByteString, ByteString, NotUsed> counted(Flow<ByteString, ByteString, NotUsed> flow) {
+    return Flow.of(ByteString.class).map(bytes -> {
+      RECEIVED.increment(bytes.size());
+      return bytes;
+    }).via(flow).map(bytes -> {
+      SENT.increment(bytes.size());
+      return bytes;
+    });
   }
 }

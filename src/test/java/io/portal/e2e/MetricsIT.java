@@ -47,6 +47,9 @@ class MetricsIT {
       assertEquals(1.0, value(text, "portal_requests_seconds_count\\{code=\"INVALID_ARGUMENT\",type=\"set\"}"));
       assertTrue(value(text, "portal_requests_seconds_bucket\\{code=\"OK\",type=\"set\",le=\"\\+Inf\"}") == 100.0);
       assertEquals(1.0, value(text, "portal_connections_open"));
+      // 150 requests of at least 8 + 4 bytes each came in, as many answers went out
+      assertTrue(value(text, "portal_bytes_received_total") >= 150 * 12, text);
+      assertTrue(value(text, "portal_bytes_sent_total") >= 150 * 8, text);
       assertTrue(value(text, "portal_connections_accepted_total") >= 1.0);
       assertEquals(64.0, value(text, "portal_partitions_here"));
       assertEquals(100.0, value(text, "portal_keys_here"));
