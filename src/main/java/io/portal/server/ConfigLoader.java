@@ -118,7 +118,8 @@ public final class ConfigLoader {
       overrides.put(DATA_DIR, absolute.toString());
     }
     // the health port follows the client port unless set: a second server on another client port gets its own
-    if (!userConfig.hasPath(MANAGEMENT_PORT) && !ConfigFactory.systemProperties().hasPath(MANAGEMENT_PORT)) {
+    // (set by Portal's own Pekko settings, not by the operator's file, a system property or an environment variable)
+    if (PEKKO_SETTINGS.equals(loaded.getValue(MANAGEMENT_PORT).origin().resource())) {
       int clientPort = loaded.getInt("portal.server.port");
       overrides.put(MANAGEMENT_PORT, clientPort == 0 ? 0 : clientPort + MANAGEMENT_OFFSET);
     }

@@ -130,5 +130,8 @@ class ServerSettingsTest {
     assertEquals(0, ConfigLoader.resolve(ConfigFactory.parseString("portal.server.port = 0")).getInt(port));
     assertEquals(9000, ConfigLoader.resolve(ConfigFactory.parseString(
         "portal.server.port = 7778\n" + port + " = 9000")).getInt(port), "set explicitly: kept");
+    assertEquals(8600, ConfigLoader.resolve(ConfigFactory.parseString("portal.server.port = 7778\n" + port
+        + " = 8600\n" + port + " = ${?PORTAL_NO_SUCH_VARIABLE}")).getInt(port),
+        "set in a file with an optional environment variable over it (conf/cluster-node.conf): kept");
   }
 }
