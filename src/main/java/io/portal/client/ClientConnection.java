@@ -2,6 +2,7 @@ package io.portal.client;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
+import io.portal.Causes;
 import io.portal.codec.Messages;
 import io.portal.protocol.v1.ErrorCode;
 import io.portal.protocol.v1.ErrorResponse;
@@ -59,15 +60,13 @@ final class ClientConnection extends NioConnection<MessageLite> {
         ? " (the server's certificate is not signed by a CA this client trusts: pass that CA with --cacert)" : ""), e);
   }
 
+  /** {@code e}'s message, and its innermost cause's when that says more. */
   private static String rootMessage(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
     String message = String.valueOf(e.getMessage());
-    return root == e || message.contains(String.valueOf(root.getMessage())) ? message
-        : message + ": " + root.getMessage();
+    String root = Causes.rootMessage(e);
+    return message.contains(root) ? message : message + ": " + root;
   }
+
 
   /** Writes {@code request}; the future completes with its response frame's message (possibly an error). */
   CompletableFuture<MessageLite> send(MessageLite request) {
