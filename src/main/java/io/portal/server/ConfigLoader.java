@@ -39,10 +39,6 @@ public final class ConfigLoader {
   }
 
   /**
-   * The full configuration for {@code userConfig}: system properties over it, over Portal's Pekko settings
-   * ({@code portal-pekko.conf}), over every reference.conf. Tests build their configuration with this too.
-   */
-  /**
    * {@code portal.store.journal = rocksdb} (the default) selects the RocksDB journal and snapshot store plugins over
    * the JDBC ones that portal-pekko.conf names; {@code jdbc} leaves those. Decided on the loaded configuration, so that
    * the default, system properties and the file all count.
@@ -104,6 +100,10 @@ public final class ConfigLoader {
   /** The client port's default 7777 plus this is the health port's 8558. */
   static final int MANAGEMENT_OFFSET = 781;
 
+  /**
+   * The full configuration for {@code userConfig}: system properties over it, over Portal's Pekko settings
+   * ({@code portal-pekko.conf}), over every reference.conf. Tests build their configuration with this too.
+   */
   public static Config resolve(Config userConfig) {
     Config pekkoSettings = ConfigFactory.parseResources(ConfigLoader.class, "/" + PEKKO_SETTINGS,
         ConfigParseOptions.defaults().setAllowMissing(false));
