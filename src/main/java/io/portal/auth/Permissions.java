@@ -2,6 +2,7 @@ package io.portal.auth;
 
 import com.google.protobuf.ByteString;
 import io.portal.auth.proto.Grant;
+import io.portal.store.KeyOrder;
 import java.util.List;
 
 /**
@@ -16,6 +17,17 @@ public record Permissions(String user, List<Grant> grants, boolean admin) {
 
   public boolean canRead(ByteString key) {
     return grants.stream().anyMatch(grant -> key.startsWith(grant.getPrefix()));
+  }
+
+  /** True when one grant's prefix holds every key from {@code start} to {@code end} (exclusive; empty: no end). */
+  public boolean canReadRange(ByteString start, ByteString end) {
+    return grants.stream().anyMatch(grant -> {
+      if (!start.startsWith(grant.getPrefix())) {
+        return false;
+      }
+      ByteString prefixEnd = KeyOrder.prefixEnd(grant.getPrefix());
+      return prefixEnd.isEmpty() || (!end.isEmpty() && KeyOrder.compare(end, prefixEnd) <= 0);
+    });
   }
 
   public boolean canWrite(ByteString key) {

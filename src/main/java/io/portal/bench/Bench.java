@@ -57,8 +57,14 @@ public final class Bench implements Callable<Integer> {
       description = "requests in flight per connection (default: ${DEFAULT-VALUE})")
   int pipeline;
 
-  @Option(names = "--ops", defaultValue = "set", description = "set, get, del or mixed (default: ${DEFAULT-VALUE})")
+  @Option(names = "--ops", defaultValue = "set", description = "set, get, del, mixed, txn (a transaction writing "
+      + "{KEY}:a and {KEY}:b) or scan (pages of --scan-page keys in order, round and round the key space; Portal "
+      + "only) (default: ${DEFAULT-VALUE})")
   String ops;
+
+  @Option(names = "--scan-page", defaultValue = "1000", description = "keys per page with --ops scan "
+      + "(default: ${DEFAULT-VALUE})")
+  int scanPage;
 
   @Option(names = "--read-ratio", defaultValue = "0.9",
       description = "share of gets in mixed (default: ${DEFAULT-VALUE})")
@@ -100,6 +106,7 @@ public final class Bench implements Callable<Integer> {
       CompletableFuture.delayedExecutor(10, java.util.concurrent.TimeUnit.MILLISECONDS);
   private final Recorder recorder = new Recorder(3);
   private final LongAdder completed = new LongAdder();
+  private final LongAdder scannedKeys = new LongAdder();
   private final Map<ErrorCode, LongAdder> errors = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicLong nextKey = new java.util.concurrent.atomic.AtomicLong();
   private volatile boolean measuring;
@@ -120,9 +127,14 @@ public final class Bench implements Callable<Integer> {
     Duration measured = parseDuration(duration);
     Duration warm = parseDuration(warmup);
     if (connections < 1 || pipeline < 1 || keys < 1 || valueSize < 0
-        || !List.of("set", "get", "del", "mixed").contains(ops) || !List.of("portal", "resp", "etcd", "etcd-json").contains(protocol)) {
-      spec.commandLine().getErr().println("error: need connections, pipeline, keys >= 1, value-size >= 0, "
-          + "ops in set|get|del|mixed, protocol portal|resp|etcd|etcd-json");
+        || scanPage < 1 || !List.of("set", "get", "del", "mixed", "txn", "scan").contains(ops)
+        || !List.of("portal", "resp", "etcd", "etcd-json").contains(protocol)) {
+      spec.commandLine().getErr().println("error: need connections, pipeline, keys, scan-page >= 1, value-size >= 0, "
+          + "ops in set|get|del|mixed|txn|scan, protocol portal|resp|etcd|etcd-json");
+      return 2;
+    }
+    if ((ops.equals("txn") || ops.equals("scan")) && !protocol.equals("portal")) {
+      spec.commandLine().getErr().println("error: --ops " + ops + " is Portal's: use --protocol portal");
       return 2;
     }
     if (protocol.equals("etcd") && !hasClass(JETCD_TARGET)) {
@@ -167,6 +179,7 @@ public final class Bench implements Callable<Integer> {
     measuring = true;
     recorder.reset();
     completed.reset();
+    scannedKeys.reset();
     errors.clear();
     long cpuStart = processCpuNanos();
     long start = System.nanoTime();
@@ -206,6 +219,9 @@ public final class Bench implements Callable<Integer> {
     double throughput = total * 1e9 / elapsed;
     out.printf("%nrequests %,d in %.2f s: %,.0f ops/s%n", total, elapsed / 1e9, throughput);
     out.printf("errors %d %s%n", errorCount(), errorsByCode());
+    if (ops.equals("scan")) {
+      out.printf("keys scanned %,d: %,.0f keys/s%n", scannedKeys.sum(), scannedKeys.sum() * 1e9 / elapsed);
+    }
     out.printf("latency ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f%n",
         ms(histogram.getValueAtPercentile(50)), ms(histogram.getValueAtPercentile(90)),
         ms(histogram.getValueAtPercentile(99)), ms(histogram.getValueAtPercentile(99.9)),
@@ -225,11 +241,13 @@ public final class Bench implements Callable<Integer> {
    */
   private void drive(Target client, ByteString[] keySpace, ByteString value, AtomicBoolean running) {
     for (int chain = 0; chain < pipeline; chain++) {
-      sendNext(client, keySpace, value, running);
+      ByteString[] cursor = {ByteString.EMPTY}; // where this chain's scan is
+      sendNext(client, keySpace, value, running, cursor);
     }
   }
 
-  private void sendNext(Target client, ByteString[] keySpace, ByteString value, AtomicBoolean running) {
+  private void sendNext(Target client, ByteString[] keySpace, ByteString value, AtomicBoolean running,
+      ByteString[] cursor) {
     if (!running.get()) {
       return;
     }
@@ -242,6 +260,13 @@ public final class Bench implements Callable<Integer> {
       case "get" -> client.get(key);
       case "del" -> client.delete(key);
       case "mixed" -> random.nextDouble() < readRatio ? client.get(key) : client.set(key, value);
+      case "txn" -> client.txn(key, value);
+      case "scan" -> client.scanPage(cursor, scanPage).thenApply(count -> {
+        if (measuring) {
+          scannedKeys.add(count);
+        }
+        return count;
+      });
       default -> client.set(key, value);
     };
     request.whenComplete((ignored, failure) -> {
@@ -256,10 +281,10 @@ public final class Bench implements Callable<Integer> {
         }
       }
       if (failure == null) {
-        sendNext(client, keySpace, value, running);
+        sendNext(client, keySpace, value, running, cursor);
       } else {
         // after an error (a broken connection fails at once) pause, so a chain neither spins nor recurses
-        CompletableFuture.runAsync(() -> sendNext(client, keySpace, value, running), RETRY_PAUSE);
+        CompletableFuture.runAsync(() -> sendNext(client, keySpace, value, running, cursor), RETRY_PAUSE);
       }
     });
   }

@@ -19,7 +19,9 @@ import picocli.CommandLine.ParentCommand;
  *
  * <pre>
  * java -jar portal.jar cli [--host H] [--port P] [--timeout MS] [--tls] [--cacert F] ping | set KEY VALUE|- [--ttl D] [--if-version N]
- *     | get KEY | del KEY [--if-version N] | user add USER [--roles R,...] | user delete USER
+ *     | get KEY | del KEY [--if-version N] | scan [--prefix P | --from A --to B] [--limit N] [--keys-only] | ttl KEY
+ *     | expire KEY DURATION | persist KEY | mget KEY... | mset KEY VALUE... | txn --if C --then OP --else OP
+ *     | user add USER [--roles R,...] | user delete USER
  *     | status | members | backup DIR | role grant ROLE PREFIX read|readwrite         (with --user U and PORTAL_PASSWORD or --password-file F)
  * </pre>
  */
@@ -27,9 +29,11 @@ import picocli.CommandLine.ParentCommand;
     versionProvider = Cli.VersionProvider.class,
     subcommands = {Cli.Ping.class, Cli.Set.class, Cli.Get.class, Cli.Del.class, UserCommands.User.class,
         UserCommands.Role.class, StatusCommands.Status.class, StatusCommands.Members.class,
-        StatusCommands.Backup.class},
+        StatusCommands.Backup.class, KeyCommands.Scan.class, KeyCommands.Ttl.class, KeyCommands.Expire.class,
+        KeyCommands.Persist.class, KeyCommands.MGet.class, KeyCommands.MSet.class, TxnCommand.class},
     exitCodeListHeading = "%nExit status:%n",
-    exitCodeList = {"0:success", "1:key not found (get, del)", "2:error (message on stderr)"})
+    exitCodeList = {"0:success", "1:key not found (get, del, ttl, expire, persist), or a txn's compares did not hold",
+        "2:error (message on stderr)"})
 public final class Cli implements Callable<Integer> {
   static final int OK = 0;
   static final int NOT_FOUND = 1;

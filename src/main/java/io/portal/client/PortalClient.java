@@ -16,7 +16,18 @@ import io.portal.protocol.v1.HelloResponse;
 import io.portal.protocol.v1.Permission;
 import io.portal.protocol.v1.PingRequest;
 import io.portal.protocol.v1.PingResponse;
+import io.portal.protocol.v1.BatchOp;
+import io.portal.protocol.v1.BatchRequest;
+import io.portal.protocol.v1.BatchResponse;
+import io.portal.protocol.v1.BatchResult;
+import io.portal.protocol.v1.ExpireRequest;
+import io.portal.protocol.v1.ExpireResponse;
+import io.portal.protocol.v1.KeyValue;
+import io.portal.protocol.v1.TxnRequest;
+import io.portal.protocol.v1.TxnResponse;
 import io.portal.protocol.v1.RoleGrant;
+import io.portal.protocol.v1.ScanRequest;
+import io.portal.protocol.v1.ScanResponse;
 import io.portal.protocol.v1.SetRequest;
 import io.portal.protocol.v1.SetResponse;
 import io.portal.protocol.v1.StatusRequest;
@@ -29,6 +40,7 @@ import io.portal.tls.TlsFiles;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -254,7 +266,129 @@ public final class PortalClient implements AutoCloseable {
   /** Completes with the entry, or empty when the key does not exist. */
   public CompletableFuture<Optional<Entry>> getAsync(ByteString key) {
     return send(id -> GetRequest.newBuilder().setRequestId(id).setKey(key).build(), GetResponse.class, true)
-        .thenApply(r -> r.getFound() ? Optional.of(new Entry(r.getValue(), r.getVersion())) : Optional.empty());
+        .thenApply(r -> r.getFound()
+            ? Optional.of(new Entry(r.getValue(), r.getVersion(), r.getExpiresAtMillis(), r.getTtlMillis()))
+            : Optional.empty());
+  }
+
+  /**
+   * One page of a scan (SCAN): {@code query} says the range (prefix, or start and end), the limit, keys only, and
+   * {@code after} for the page after another; its request id is filled in. Keys come in unsigned byte order.
+   */
+  public CompletableFuture<ScanResponse> scanAsync(ScanRequest.Builder query) {
+    ScanRequest template = query.build();
+    return send(id -> template.toBuilder().setRequestId(id).build(), ScanResponse.class, true);
+  }
+
+  /**
+   * Sets {@code key}'s TTL to {@code ttlMillis} from now, or removes it (0), keeping its value and version (Redis's
+   * EXPIRE and PERSIST); {@code found} false when the key does not exist. Retried like a SET in a session.
+   */
+  public CompletableFuture<ExpireResponse> expireAsync(ByteString key, long ttlMillis, OptionalLong expectedVersion) {
+    return send(id -> {
+      ExpireRequest.Builder request = ExpireRequest.newBuilder().setRequestId(id).setKey(key).setTtlMillis(ttlMillis);
+      expectedVersion.ifPresent(request::setExpectedVersion);
+      return request.build();
+    }, ExpireResponse.class, hasSession());
+  }
+
+  /** {@link #expireAsync}, waiting for the answer. */
+  public ExpireResponse expire(ByteString key, long ttlMillis, OptionalLong expectedVersion) {
+    return await(expireAsync(key, ttlMillis, expectedVersion));
+  }
+
+  /**
+   * Several independent gets, sets and deletes in one request (BATCH), each answered in its place (an error
+   * included); not atomic, and not retried (use {@link #txn} for all-or-nothing).
+   */
+  public BatchResponse batch(BatchRequest.Builder ops) {
+    BatchRequest template = ops.build();
+    return await(send(id -> template.toBuilder().setRequestId(id).build(), BatchResponse.class, false));
+  }
+
+  /** The entries of {@code keys}, in order (empty where a key does not exist): MGET. */
+  public List<Optional<Entry>> mget(List<ByteString> keys) {
+    BatchRequest.Builder ops = BatchRequest.newBuilder();
+    keys.forEach(key -> ops.addOps(BatchOp.newBuilder().setGet(GetRequest.newBuilder().setKey(key))));
+    List<Optional<Entry>> entries = new ArrayList<>();
+    for (BatchResult result : batch(ops).getResultsList()) {
+      GetResponse r = resultOf(result).getGet();
+      entries.add(r.getFound() ? Optional.of(new Entry(r.getValue(), r.getVersion(), r.getExpiresAtMillis(),
+          r.getTtlMillis())) : Optional.empty());
+    }
+    return entries;
+  }
+
+  /** Writes every key and value of {@code entries}, each on its own: MSET; the new versions, in order. */
+  public List<Long> mset(java.util.Map<ByteString, ByteString> entries) {
+    BatchRequest.Builder ops = BatchRequest.newBuilder();
+    entries.forEach((key, value) -> ops.addOps(BatchOp.newBuilder().setSet(SetRequest.newBuilder().setKey(key)
+        .setValue(value))));
+    List<Long> versions = new ArrayList<>();
+    for (BatchResult result : batch(ops).getResultsList()) {
+      versions.add(resultOf(result).getSet().getVersion());
+    }
+    return versions;
+  }
+
+  /** {@code result}, or the PortalException its error stands for. */
+  private static BatchResult resultOf(BatchResult result) {
+    if (result.hasError()) {
+      throw new PortalException(result.getError().getCode(), result.getError().getMessage());
+    }
+    return result;
+  }
+
+  /**
+   * A transaction (TXN) over keys of one partition: if every compare holds, the success ops run, else the failure
+   * ops, atomically. Not retried: a timeout leaves it unknown whether it ran (a retry is safe when its compares
+   * check versions: one that ran makes them fail).
+   */
+  public TxnResponse txn(TxnRequest.Builder txn) {
+    return await(txnAsync(txn));
+  }
+
+  /** {@link #txn}, completing when it is answered. */
+  public CompletableFuture<TxnResponse> txnAsync(TxnRequest.Builder txn) {
+    TxnRequest template = txn.build();
+    return send(id -> template.toBuilder().setRequestId(id).build(), TxnResponse.class, false);
+  }
+
+  /** {@link #scanAsync}, waiting for the page. */
+  public ScanResponse scan(ScanRequest.Builder query) {
+    return await(scanAsync(query));
+  }
+
+  /**
+   * Every key of {@code query}'s range, page after page as the iteration goes (each page fetched when the one before
+   * is used up); the query's limit is the size of each page.
+   */
+  public Iterable<KeyValue> scanAll(ScanRequest.Builder query) {
+    ScanRequest first = query.build();
+    return () -> new java.util.Iterator<>() {
+      private java.util.Iterator<KeyValue> page = java.util.Collections.emptyIterator();
+      private ByteString after = first.getAfter();
+      private boolean more = true;
+
+      @Override
+      public boolean hasNext() {
+        while (!page.hasNext() && more) {
+          ScanResponse response = scan(first.toBuilder().setAfter(after));
+          page = response.getEntriesList().iterator();
+          more = response.getMore();
+          after = response.getContinuation();
+        }
+        return page.hasNext();
+      }
+
+      @Override
+      public KeyValue next() {
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
+        return page.next();
+      }
+    };
   }
 
   /** Completes with true when the key existed. */

@@ -9,7 +9,13 @@ import io.portal.protocol.v1.BackupRequest;
 import io.portal.protocol.v1.BackupResponse;
 import io.portal.protocol.v1.DeleteRequest;
 import io.portal.protocol.v1.DeleteResponse;
+import io.portal.protocol.v1.BatchRequest;
+import io.portal.protocol.v1.BatchResponse;
 import io.portal.protocol.v1.ErrorResponse;
+import io.portal.protocol.v1.ExpireRequest;
+import io.portal.protocol.v1.ExpireResponse;
+import io.portal.protocol.v1.TxnRequest;
+import io.portal.protocol.v1.TxnResponse;
 import io.portal.protocol.v1.GetRequest;
 import io.portal.protocol.v1.GetResponse;
 import io.portal.protocol.v1.HelloRequest;
@@ -17,6 +23,8 @@ import io.portal.protocol.v1.HelloResponse;
 import io.portal.protocol.v1.MessageType;
 import io.portal.protocol.v1.PingRequest;
 import io.portal.protocol.v1.PingResponse;
+import io.portal.protocol.v1.ScanRequest;
+import io.portal.protocol.v1.ScanResponse;
 import io.portal.protocol.v1.SetRequest;
 import io.portal.protocol.v1.SetResponse;
 import io.portal.protocol.v1.StatusRequest;
@@ -57,6 +65,14 @@ public final class Messages {
       new Kind(MessageType.STATUS_RESPONSE, StatusResponse.class, StatusResponse.parser(), false),
       new Kind(MessageType.BACKUP_REQUEST, BackupRequest.class, BackupRequest.parser(), true),
       new Kind(MessageType.BACKUP_RESPONSE, BackupResponse.class, BackupResponse.parser(), false),
+      new Kind(MessageType.SCAN_REQUEST, ScanRequest.class, ScanRequest.parser(), true),
+      new Kind(MessageType.SCAN_RESPONSE, ScanResponse.class, ScanResponse.parser(), false),
+      new Kind(MessageType.EXPIRE_REQUEST, ExpireRequest.class, ExpireRequest.parser(), true),
+      new Kind(MessageType.EXPIRE_RESPONSE, ExpireResponse.class, ExpireResponse.parser(), false),
+      new Kind(MessageType.BATCH_REQUEST, BatchRequest.class, BatchRequest.parser(), true),
+      new Kind(MessageType.BATCH_RESPONSE, BatchResponse.class, BatchResponse.parser(), false),
+      new Kind(MessageType.TXN_REQUEST, TxnRequest.class, TxnRequest.parser(), true),
+      new Kind(MessageType.TXN_RESPONSE, TxnResponse.class, TxnResponse.parser(), false),
       new Kind(MessageType.ERROR_RESPONSE, ErrorResponse.class, ErrorResponse.parser(), false));
 
   private static final Map<Integer, Kind> BY_TYPE =

@@ -3,8 +3,9 @@ package io.portal.connection;
 import io.portal.auth.AuthFailedException;
 import io.portal.protocol.v1.ErrorCode;
 import io.portal.protocol.v1.ErrorResponse;
-import io.portal.store.StoreTimeoutException;
+import io.portal.store.InvalidRequestException;
 import io.portal.store.StorageFullException;
+import io.portal.store.StoreTimeoutException;
 import io.portal.store.StoreUnavailableException;
 import io.portal.store.VersionMismatchException;
 import java.util.concurrent.CompletionException;
@@ -40,6 +41,9 @@ final class ErrorMapper {
     }
     if (cause instanceof AuthFailedException) {
       return ErrorCode.UNAUTHENTICATED;
+    }
+    if (cause instanceof InvalidRequestException) {
+      return ErrorCode.INVALID_ARGUMENT;
     }
     return ErrorCode.INTERNAL;
   }

@@ -23,15 +23,31 @@ import io.portal.protocol.v1.MessageType;
 import io.portal.protocol.v1.Permission;
 import io.portal.protocol.v1.PingRequest;
 import io.portal.protocol.v1.PingResponse;
+import io.portal.protocol.v1.BatchOp;
+import io.portal.protocol.v1.BatchRequest;
+import io.portal.protocol.v1.BatchResponse;
+import io.portal.protocol.v1.BatchResult;
+import io.portal.protocol.v1.ErrorResponse;
+import io.portal.protocol.v1.ExpireRequest;
+import io.portal.protocol.v1.ExpireResponse;
+import io.portal.protocol.v1.KeyValue;
+import io.portal.protocol.v1.TxnRequest;
+import io.portal.protocol.v1.ScanRequest;
+import io.portal.protocol.v1.ScanResponse;
 import io.portal.protocol.v1.SetRequest;
 import io.portal.protocol.v1.SetResponse;
 import io.portal.protocol.v1.StatusRequest;
 import io.portal.protocol.v1.StatusResponse;
 import io.portal.protocol.v1.UserAdminRequest;
 import io.portal.protocol.v1.UserAdminResponse;
+import io.portal.store.KeyOrder;
 import io.portal.store.KvStore;
+import io.portal.store.Scan;
+import io.portal.store.Txn;
 import io.portal.store.Versioned;
 import io.portal.store.Write;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -56,6 +72,7 @@ public final class RequestHandler {
   private final Users users;
   private final RefusalLog refusals = new RefusalLog();
   private final NodeControl control;
+  private final RequestLimits limits;
 
   /**
    * @param nodeId read at each HELLO; the server fills it in once its port is bound
@@ -66,18 +83,22 @@ public final class RequestHandler {
 
   /** With {@code users} (null: authentication off), every request but PING, HELLO and AUTH needs an AUTH first. */
   public RequestHandler(KvStore store, int maxKeyBytes, String serverVersion, Supplier<String> nodeId, Users users) {
-    this(store, maxKeyBytes, serverVersion, nodeId, users, null);
+    this(store, maxKeyBytes, serverVersion, nodeId, users, null, RequestLimits.DEFAULTS);
   }
 
-  /** With {@code control} (null: STATUS reports the version and node id alone, BACKUP is refused). */
+  /**
+   * With {@code control} (null: STATUS reports the version and node id alone, BACKUP is refused) and the limits of
+   * SCAN pages.
+   */
   public RequestHandler(KvStore store, int maxKeyBytes, String serverVersion, Supplier<String> nodeId, Users users,
-      NodeControl control) {
+      NodeControl control, RequestLimits limits) {
     this.store = store;
     this.maxKeyBytes = maxKeyBytes;
     this.serverVersion = serverVersion;
     this.nodeId = nodeId;
     this.users = users;
     this.control = control;
+    this.limits = limits;
   }
 
   /**
@@ -108,6 +129,14 @@ public final class RequestHandler {
       return allowed(session, set.getRequestId(), set.getKey(), true, () -> onSet(set, session));
     } else if (request instanceof DeleteRequest delete) {
       return allowed(session, delete.getRequestId(), delete.getKey(), true, () -> onDelete(delete, session));
+    } else if (request instanceof ScanRequest scanRequest) {
+      return onScan(scanRequest, session);
+    } else if (request instanceof ExpireRequest expire) {
+      return allowed(session, expire.getRequestId(), expire.getKey(), true, () -> onExpire(expire, session));
+    } else if (request instanceof BatchRequest batch) {
+      return onBatch(batch, session, noWritesInFlight);
+    } else if (request instanceof TxnRequest txn) {
+      return onTxn(txn, session);
     } else if (request instanceof PingRequest ping) {
       return done(PingResponse.newBuilder().setRequestId(ping.getRequestId()).setPayload(ping.getPayload()).build());
     } else if (request instanceof HelloRequest hello) {
@@ -135,7 +164,10 @@ public final class RequestHandler {
 
   /** True for the request types that change the store. */
   static boolean isWrite(Frame frame) {
-    return frame.type() == MessageType.SET_REQUEST_VALUE || frame.type() == MessageType.DELETE_REQUEST_VALUE;
+    int type = frame.type();
+    return type == MessageType.SET_REQUEST_VALUE || type == MessageType.DELETE_REQUEST_VALUE
+        || type == MessageType.EXPIRE_REQUEST_VALUE || type == MessageType.BATCH_REQUEST_VALUE
+        || type == MessageType.TXN_REQUEST_VALUE;
   }
 
   private CompletionStage<MessageLite> onGet(GetRequest request, boolean committedIsEnough) {
@@ -148,9 +180,159 @@ public final class RequestHandler {
         ? store.getCommitted(request.getKey()) : store.get(request.getKey());
     return complete(id, read.thenApply(found -> {
       GetResponse.Builder response = GetResponse.newBuilder().setRequestId(id);
-      found.ifPresent(v -> response.setFound(true).setValue(v.value()).setVersion(v.version()));
+      found.ifPresent(v -> response.setFound(true).setValue(v.value()).setVersion(v.version())
+          .setExpiresAtMillis(v.expiresAtMillis())
+          .setTtlMillis(Validation.ttlLeft(v.expiresAtMillis(), System.currentTimeMillis())));
       return response.build();
     }));
+  }
+
+  private CompletionStage<MessageLite> onScan(ScanRequest request, Session session) {
+    long id = request.getRequestId();
+    Optional<String> invalid = Validation.checkScan(request, maxKeyBytes, limits.scanMaxLimit());
+    if (invalid.isPresent()) {
+      return done(ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, invalid.get()));
+    }
+    boolean byPrefix = !request.getPrefix().isEmpty();
+    ByteString start = byPrefix ? request.getPrefix() : request.getStart();
+    ByteString end = byPrefix ? KeyOrder.prefixEnd(request.getPrefix()) : request.getEnd();
+    if (users == null) {
+      return scanFrom(id, request, start, end);
+    }
+    return permitted(session, id, permissions -> permissions.canReadRange(start, end)
+        ? scanFrom(id, request, start, end)
+        : refuse(session, id, ErrorCode.PERMISSION_DENIED, "user '" + permissions.user() + "' may not read every key "
+            + "from '" + Validation.printable(start) + "' to '" + Validation.printable(end) + "': no role grants read "
+            + "access to a prefix holding that whole range"));
+  }
+
+  private CompletionStage<MessageLite> scanFrom(long id, ScanRequest request, ByteString start, ByteString end) {
+    ByteString from = start;
+    if (!request.getAfter().isEmpty()) {
+      ByteString next = request.getAfter().concat(ByteString.copyFrom(new byte[] {0}));
+      if (KeyOrder.compare(next, from) > 0) {
+        from = next;
+      }
+    }
+    if (!end.isEmpty() && KeyOrder.compare(from, end) >= 0) {
+      return done(ScanResponse.newBuilder().setRequestId(id).build());
+    }
+    int limit = request.getLimit() == 0 ? limits.scanDefaultLimit() : request.getLimit();
+    return complete(id, store.scan(new Scan.Query(from, end, limit, limits.scanPageBytes(), request.getKeysOnly()))
+        .thenApply(page -> {
+          ScanResponse.Builder response = ScanResponse.newBuilder().setRequestId(id).setMore(page.more())
+              .setContinuation(page.continuation());
+          for (Scan.Item item : page.items()) {
+            if (!Users.reserved(item.key())) {
+              response.addEntries(KeyValue.newBuilder().setKey(item.key()).setValue(item.entry().value())
+                  .setVersion(item.entry().version()).setExpiresAtMillis(item.entry().expiresAtMillis()));
+            }
+          }
+          return response.build();
+        }));
+  }
+
+  private CompletionStage<MessageLite> onExpire(ExpireRequest request, Session session) {
+    long id = request.getRequestId();
+    Optional<String> invalid = Validation.checkExpire(request, maxKeyBytes);
+    if (invalid.isPresent()) {
+      return done(ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, invalid.get()));
+    }
+    long expiresAt = request.getTtlMillis() == 0 ? 0 : System.currentTimeMillis() + request.getTtlMillis();
+    Write.Expire write = new Write.Expire(request.getKey(), request.getTtlMillis(),
+        expected(request.hasExpectedVersion(), request.getExpectedVersion()), session.originOf(id));
+    return complete(id, store.expire(write).thenApply(version -> {
+      ExpireResponse.Builder response = ExpireResponse.newBuilder().setRequestId(id).setFound(version > 0)
+          .setVersion(version);
+      return (version > 0 ? response.setExpiresAtMillis(expiresAt) : response).build();
+    }));
+  }
+
+  /** Each op on its own, as if sent alone without a session; answered together, each result in its op's place. */
+  private CompletionStage<MessageLite> onBatch(BatchRequest request, Session session, boolean noWritesInFlight) {
+    long id = request.getRequestId();
+    if (request.getOpsCount() > limits.maxBatchOps()) {
+      return done(ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, "a batch of " + request.getOpsCount()
+          + " ops exceeds the maximum " + limits.maxBatchOps() + " (portal.protocol.max-batch-ops)"));
+    }
+    List<CompletableFuture<MessageLite>> results = new ArrayList<>();
+    for (int i = 0; i < request.getOpsCount(); i++) {
+      BatchOp op = request.getOps(i);
+      CompletionStage<MessageLite> result = switch (op.getOpCase()) {
+        case GET -> {
+          GetRequest get = op.getGet().toBuilder().setRequestId(0).build();
+          yield allowed(session, 0, get.getKey(), false, () -> onGet(get, noWritesInFlight));
+        }
+        case SET -> {
+          SetRequest set = op.getSet().toBuilder().setRequestId(0).build();
+          yield allowed(session, 0, set.getKey(), true, () -> onSet(set, session));
+        }
+        case DELETE -> {
+          DeleteRequest delete = op.getDelete().toBuilder().setRequestId(0).build();
+          yield allowed(session, 0, delete.getKey(), true, () -> onDelete(delete, session));
+        }
+        case OP_NOT_SET -> done(ErrorMapper.error(0, ErrorCode.INVALID_ARGUMENT, "op " + i + " is empty"));
+      };
+      results.add(result.toCompletableFuture());
+    }
+    return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(all -> {
+      BatchResponse.Builder response = BatchResponse.newBuilder().setRequestId(id);
+      for (CompletableFuture<MessageLite> result : results) {
+        MessageLite answer = result.join();
+        BatchResult.Builder entry = BatchResult.newBuilder();
+        if (answer instanceof GetResponse get) {
+          entry.setGet(get);
+        } else if (answer instanceof SetResponse set) {
+          entry.setSet(set);
+        } else if (answer instanceof DeleteResponse delete) {
+          entry.setDelete(delete);
+        } else {
+          entry.setError((ErrorResponse) answer);
+        }
+        response.addResults(entry);
+      }
+      return response.build();
+    });
+  }
+
+  private CompletionStage<MessageLite> onTxn(TxnRequest request, Session session) {
+    long id = request.getRequestId();
+    Txn.Request txn;
+    try {
+      txn = TxnRequests.toStore(request, maxKeyBytes, limits.maxTxnOps());
+    } catch (IllegalArgumentException e) {
+      return done(ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, e.getMessage()));
+    }
+    for (ByteString key : txn.keys()) {
+      if (Users.reserved(key)) {
+        return done(ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, RESERVED));
+      }
+    }
+    Supplier<CompletionStage<MessageLite>> run = () -> complete(id, store.txn(txn)
+        .thenApply(result -> TxnRequests.toWire(id, result, System.currentTimeMillis())));
+    if (users == null) {
+      return run.get();
+    }
+    return permitted(session, id, permissions -> {
+      for (Txn.Compare compare : txn.compares()) {
+        if (!permissions.canRead(compare.key())) {
+          return denied(session, id, permissions, compare.key(), false);
+        }
+      }
+      for (Txn.Op op : concat(txn.success(), txn.failure())) {
+        boolean write = !(op instanceof Txn.Get);
+        if (write ? !permissions.canWrite(op.key()) : !permissions.canRead(op.key())) {
+          return denied(session, id, permissions, op.key(), write);
+        }
+      }
+      return run.get();
+    });
+  }
+
+  private static List<Txn.Op> concat(List<Txn.Op> a, List<Txn.Op> b) {
+    List<Txn.Op> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 
   private CompletionStage<MessageLite> onSet(SetRequest request, Session session) {
@@ -195,8 +377,7 @@ public final class RequestHandler {
   private CompletionStage<MessageLite> allowed(Session session, long id, ByteString key, boolean write,
       Supplier<CompletionStage<MessageLite>> call) {
     if (Users.reserved(key)) {
-      return done(ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, "keys starting with \\0portal/ are reserved for "
-          + "Portal's own records"));
+      return done(ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, RESERVED));
     }
     if (users == null) {
       return call.get();
@@ -205,10 +386,17 @@ public final class RequestHandler {
       if (write ? permissions.canWrite(key) : permissions.canRead(key)) {
         return call.get();
       }
-      return refuse(session, id, ErrorCode.PERMISSION_DENIED, "user '" + permissions.user() + "' may not "
-          + (write ? "write" : "read") + " key '" + Validation.printable(key) + "': its roles grant "
-          + (write ? "write" : "read") + " access to no prefix of it");
+      return denied(session, id, permissions, key, write);
     });
+  }
+
+  private static final String RESERVED = "keys starting with \\0portal/ are reserved for Portal's own records";
+
+  private CompletionStage<MessageLite> denied(Session session, long id, Permissions permissions, ByteString key,
+      boolean write) {
+    return refuse(session, id, ErrorCode.PERMISSION_DENIED, "user '" + permissions.user() + "' may not "
+        + (write ? "write" : "read") + " key '" + Validation.printable(key) + "': its roles grant "
+        + (write ? "write" : "read") + " access to no prefix of it");
   }
 
   /** Runs {@code call} with the connection's permissions once its AUTH is checked; UNAUTHENTICATED without one. */

@@ -2,8 +2,10 @@ package io.portal.connection;
 
 import com.google.protobuf.ByteString;
 import io.portal.protocol.v1.DeleteRequest;
+import io.portal.protocol.v1.ExpireRequest;
 import io.portal.protocol.v1.GetRequest;
 import io.portal.protocol.v1.HelloRequest;
+import io.portal.protocol.v1.ScanRequest;
 import io.portal.protocol.v1.SetRequest;
 import java.util.Optional;
 
@@ -19,17 +21,24 @@ final class Validation {
   }
 
   static Optional<String> checkSet(SetRequest request, int maxKeyBytes) {
-    Optional<String> key = checkKey(request.getKey(), maxKeyBytes);
-    if (key.isPresent()) {
-      return key;
+    return checkTtlWrite(request.getKey(), maxKeyBytes, request.getTtlMillis(), "",
+        request.hasExpectedVersion(), request.getExpectedVersion());
+  }
+
+  /** A key, a TTL (0: none; {@code zeroMeans} says what 0 does) and an optional expected version. */
+  private static Optional<String> checkTtlWrite(ByteString key, int maxKeyBytes, long ttlMillis, String zeroMeans,
+      boolean hasExpected, long expected) {
+    Optional<String> invalid = checkKey(key, maxKeyBytes);
+    if (invalid.isPresent()) {
+      return invalid;
     }
-    if (request.getTtlMillis() < 0) {
-      return Optional.of("ttl_millis " + request.getTtlMillis() + " is negative");
+    if (ttlMillis < 0) {
+      return Optional.of("ttl_millis " + ttlMillis + " is negative" + zeroMeans);
     }
-    if (request.getTtlMillis() > MAX_TTL_MILLIS) {
-      return Optional.of("ttl_millis " + request.getTtlMillis() + " exceeds maximum " + MAX_TTL_MILLIS);
+    if (ttlMillis > MAX_TTL_MILLIS) {
+      return Optional.of("ttl_millis " + ttlMillis + " exceeds maximum " + MAX_TTL_MILLIS);
     }
-    return request.hasExpectedVersion() ? checkExpected(request.getExpectedVersion()) : Optional.empty();
+    return hasExpected ? checkExpected(expected) : Optional.empty();
   }
 
   static Optional<String> checkGet(GetRequest request, int maxKeyBytes) {
@@ -42,6 +51,33 @@ final class Validation {
       return key;
     }
     return request.hasExpectedVersion() ? checkExpected(request.getExpectedVersion()) : Optional.empty();
+  }
+
+  static Optional<String> checkScan(ScanRequest request, int maxKeyBytes, int maxLimit) {
+    if (!request.getPrefix().isEmpty() && (!request.getStart().isEmpty() || !request.getEnd().isEmpty())) {
+      return Optional.of("a scan takes a prefix, or a start and an end, not both");
+    }
+    if (Integer.toUnsignedLong(request.getLimit()) > maxLimit) {
+      return Optional.of("limit " + Integer.toUnsignedLong(request.getLimit()) + " exceeds maximum " + maxLimit
+          + " (portal.scan.max-limit)");
+    }
+    for (ByteString bound : java.util.List.of(request.getPrefix(), request.getStart(), request.getEnd(),
+        request.getAfter())) {
+      if (bound.size() > maxKeyBytes) {
+        return Optional.of("scan bound of " + bound.size() + " bytes exceeds the largest key, " + maxKeyBytes);
+      }
+    }
+    return Optional.empty();
+  }
+
+  static Optional<String> checkExpire(ExpireRequest request, int maxKeyBytes) {
+    return checkTtlWrite(request.getKey(), maxKeyBytes, request.getTtlMillis(), " (0 removes the TTL)",
+        request.hasExpectedVersion(), request.getExpectedVersion());
+  }
+
+  /** What is left of a TTL that ends at {@code expiresAtMillis} (0: none), at least 1 ms while it lasts. */
+  static long ttlLeft(long expiresAtMillis, long nowMillis) {
+    return expiresAtMillis == 0 ? 0 : Math.max(1, expiresAtMillis - nowMillis);
   }
 
   static Optional<String> checkHello(HelloRequest request) {
@@ -68,8 +104,6 @@ final class Validation {
 
   /** {@code key} for a message: UTF-8 text with anything unprintable as '?', at most 64 characters. */
   static String printable(ByteString key) {
-    String text = key.toStringUtf8();
-    String cut = text.length() > 64 ? text.substring(0, 64) + "..." : text;
-    return cut.replaceAll("[^\\x20-\\x7e]", "?");
+    return io.portal.KeyText.printable(key);
   }
 }

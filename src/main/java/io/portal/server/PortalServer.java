@@ -216,7 +216,7 @@ public final class PortalServer {
     RequestHandler handler = new RequestHandler(store, settings.connection().maxKeyBytes(), Version.current(),
         nodeId::get, settings.auth().enabled() ? new Users(store, settings.auth()) : null,
         new NodeStatus(system, settings, store.local(), metrics, memory, storeDescription(system.settings().config(),
-            settings.store())));
+            settings.store())), settings.limits());
     LOG.info("bytes held for clients: budget {} bytes, reading pauses over {} bytes", settings.memory().clientsBudget(),
         settings.memory().pauseLevel());
     return spawn(system, ConnectionManager.create(settings.connection(), settings.maxConnections(), handler,

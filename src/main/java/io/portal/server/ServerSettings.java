@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import io.portal.auth.AuthSettings;
 import io.portal.config.ConfigValues;
 import io.portal.connection.ConnectionSettings;
+import io.portal.connection.RequestLimits;
 import io.portal.connection.MemorySettings;
 import io.portal.store.StoreSettings;
 import java.util.function.Supplier;
@@ -26,7 +27,8 @@ public record ServerSettings(
     ConnectionSettings connection,
     MemorySettings memory,
     Supplier<SSLEngine> tls,
-    AuthSettings auth) {
+    AuthSettings auth,
+    RequestLimits limits) {
 
   public static ServerSettings fromConfig(Config config) {
     String host = config.getString("portal.server.host");
@@ -43,6 +45,7 @@ public record ServerSettings(
         ConnectionSettings.fromConfig(config),
         MemorySettings.fromConfig(config, Runtime.getRuntime().maxMemory()),
         ClientTls.fromConfig(config),
-        AuthSettings.fromConfig(config));
+        AuthSettings.fromConfig(config),
+        RequestLimits.fromConfig(config));
   }
 }

@@ -13,8 +13,11 @@ import java.util.List;
  * one actor's.
  */
 final class GroupCommit {
-  /** A decided change (null: nothing to persist), what to run once it is durable, and what if it never will be. */
-  private record Waiting(Change change, Runnable onDurable, Runnable onFailed) {
+  /**
+   * Decided changes that go into one batch together (empty: nothing to persist), what to run once they are durable,
+   * and what if they never will be.
+   */
+  private record Waiting(List<Change> changes, Runnable onDurable, Runnable onFailed) {
   }
 
   private final int maxChanges;
@@ -32,18 +35,25 @@ final class GroupCommit {
 
   /** Queues {@code change} for the next batch. */
   void add(Change change, Runnable onDurable, Runnable onFailed) {
-    waiting.addLast(new Waiting(change, onDurable, onFailed));
-    waitingBytes += change.bytes();
-    waitingChanges++;
+    add(List.of(change), onDurable, onFailed);
+  }
+
+  /** Queues {@code changes} for the next batch, all in the same one (a transaction's). */
+  void add(List<Change> changes, Runnable onDurable, Runnable onFailed) {
+    waiting.addLast(new Waiting(List.copyOf(changes), onDurable, onFailed));
+    for (Change change : changes) {
+      waitingBytes += change.bytes();
+    }
+    waitingChanges += changes.size();
   }
 
   /** Runs {@code action} once everything queued so far is durable: now, after the batch in flight, or later. */
   void whenDurable(Runnable action, Runnable onFailed) {
     if (!waiting.isEmpty()) {
-      waiting.addLast(new Waiting(null, action, onFailed));
+      waiting.addLast(new Waiting(List.of(), action, onFailed));
     } else if (persisting) {
       List<Waiting> withThis = new ArrayList<>(inFlight);
-      withThis.add(new Waiting(null, action, onFailed));
+      withThis.add(new Waiting(List.of(), action, onFailed));
       inFlight = withThis;
     } else {
       action.run();
@@ -63,12 +73,15 @@ final class GroupCommit {
     long bytes = 0;
     while (!waiting.isEmpty()) {
       Waiting next = waiting.peekFirst();
-      if (next.change() != null) {
-        long size = next.change().bytes();
-        if (!changes.isEmpty() && (changes.size() >= maxChanges || bytes + size > maxBytes)) {
+      if (!next.changes().isEmpty()) {
+        long size = 0;
+        for (Change change : next.changes()) {
+          size += change.bytes();
+        }
+        if (!changes.isEmpty() && (changes.size() + next.changes().size() > maxChanges || bytes + size > maxBytes)) {
           break;
         }
-        changes.add(next.change());
+        changes.addAll(next.changes());
         bytes += size;
       }
       batch.add(waiting.pollFirst());

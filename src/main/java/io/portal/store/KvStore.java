@@ -28,8 +28,27 @@ public interface KvStore {
     return get(key);
   }
 
+  /**
+   * One page of keys in the query's range, in {@link KeyOrder}, across all partitions. Each entry is a value that was
+   * durable when its partition was read; partitions are read one after another, not at one instant, so a page is no
+   * snapshot of the whole store. The next page is {@code scan(query.after(page.continuation()))}.
+   */
+  CompletionStage<Scan.Page> scan(Scan.Query query);
+
   /** Applies a set; completes with the key's new version (1 on create, +1 per write). */
   CompletionStage<Long> set(Write.Set write);
+
+  /**
+   * Changes a key's TTL without touching its value or version (0: no TTL any more); completes with the key's version,
+   * 0 when it did not exist.
+   */
+  CompletionStage<Long> expire(Write.Expire write);
+
+  /**
+   * Runs a transaction; its keys must all be in one partition (hash tags put them there), else it fails with
+   * {@link InvalidRequestException} naming them. Completes once its writes are durable.
+   */
+  CompletionStage<Txn.Result> txn(Txn.Request txn);
 
   /** Applies a delete; completes with true when the key existed. A later create starts again at version 1. */
   CompletionStage<Boolean> delete(Write.Delete write);

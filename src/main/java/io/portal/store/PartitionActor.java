@@ -54,8 +54,20 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     }
   }
 
+  /** This partition's share of a scan, from its durable state. */
+  public record ScanPart(Scan.Query query, ActorRef<Scan.Part> replyTo) implements Command {
+  }
+
   /** Apply {@code write}; replies when it is durable (or refused). */
   public record Apply(Write write, ActorRef<WriteReply> replyTo) implements Command {
+  }
+
+  /** Run a transaction over this partition's keys; replies when its writes are durable (or refused). */
+  public record TxnCommand(Txn.Request txn, ActorRef<TxnReply> replyTo) implements Command {
+  }
+
+  /** The answer to a {@link TxnCommand}: its result, or (result null) why it was refused. */
+  public record TxnReply(Txn.Result result, WriteReply refused) {
   }
 
   /** Start (recover) the partition if it is not running; replies once it serves. */
@@ -173,6 +185,16 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
             throw new IllegalStateException("partition " + wiring.partitionId() + ": " + message.event()
                 + " before recovery");
           }
+          ByteString misplaced = recovered.state().misplacedTaggedKey(wiring.partitionId(),
+              wiring.settings().partitions());
+          if (misplaced != null) {
+            wiring.context().getLog().error("partition {} holds key '{}', whose hash tag places it in partition {}: "
+                + "this data was written by a Portal that placed keys without hash tags, and this one cannot serve it. "
+                + "Read it with the version that wrote it and write it into a new data folder", wiring.partitionId(),
+                io.portal.KeyText.printable(misplaced),
+                Partitioner.partitionOf(misplaced, wiring.settings().partitions()));
+            return Behaviors.stopped();
+          }
           return stash.unstashAll(new PartitionActor(wiring, recovered.state()));
         })
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
@@ -186,9 +208,12 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
 
   private static Behavior<Command> stashOrRefuse(int partitionId, StashBuffer<Command> stash, Command command) {
     if (stash.isFull()) {
+      WriteReply busy = new WriteReply.Unavailable("partition " + partitionId + " is recovering and has "
+          + stash.size() + " requests waiting");
       if (command instanceof Apply apply) {
-        apply.replyTo().tell(new WriteReply.Unavailable("partition " + partitionId + " is recovering and has "
-            + stash.size() + " requests waiting"));
+        apply.replyTo().tell(busy);
+      } else if (command instanceof TxnCommand txn) {
+        txn.replyTo().tell(new TxnReply(null, busy));
       }
       return Behaviors.same(); // reads and wakes time out at the caller
     }
@@ -201,7 +226,12 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Get.class, this::onGet)
+        .onMessage(ScanPart.class, scan -> {
+          scan.replyTo().tell(durable.scan(scan.query(), System.currentTimeMillis()));
+          return this;
+        })
         .onMessage(Apply.class, this::onApply)
+        .onMessage(TxnCommand.class, this::onTxn)
         .onMessage(Wake.class, wake -> {
           wake.replyTo().tell(Done.getInstance());
           return this;
@@ -228,27 +258,52 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     return this;
   }
 
-  private Behavior<Command> onApply(Apply apply) {
+  /** Why a write of about {@code bytes} cannot be taken now, or null when it can. */
+  private WriteReply refusal(long bytes) {
     if (checkpointing) {
-      apply.replyTo().tell(new WriteReply.Unavailable("partition " + partitionId + " is stopping (moving to another "
-          + "node or shutting down); retry"));
-      return this;
+      return new WriteReply.Unavailable("partition " + partitionId + " is stopping (moving to another node or "
+          + "shutting down); retry");
     }
     if (commits.waitingChanges() >= settings.maxPendingWrites()) {
-      apply.replyTo().tell(new WriteReply.Unavailable("partition " + partitionId + " has "
-          + commits.waitingChanges() + " writes waiting, limit " + settings.maxPendingWrites()));
-      return this;
+      return new WriteReply.Unavailable("partition " + partitionId + " has " + commits.waitingChanges()
+          + " writes waiting, limit " + settings.maxPendingWrites());
     }
     WriteGate.Refusal refusal = wiring.gate().refusal();
     if (refusal != null) {
-      apply.replyTo().tell(refusal.storageFull() ? new WriteReply.StorageFull(refusal.message())
-          : new WriteReply.Unavailable(refusal.message()));
-      return this;
+      return refusal.storageFull() ? new WriteReply.StorageFull(refusal.message())
+          : new WriteReply.Unavailable(refusal.message());
     }
     long waitingBytes = commits.waitingBytes();
-    if (waitingBytes > 0 && waitingBytes + sizeOf(apply.write()) > settings.maxPendingBytes()) {
-      apply.replyTo().tell(new WriteReply.Unavailable("partition " + partitionId + " has " + waitingBytes
-          + " bytes of writes waiting, limit " + settings.maxPendingBytes() + " (portal.store.max-pending-bytes)"));
+    if (waitingBytes > 0 && waitingBytes + bytes > settings.maxPendingBytes()) {
+      return new WriteReply.Unavailable("partition " + partitionId + " has " + waitingBytes
+          + " bytes of writes waiting, limit " + settings.maxPendingBytes() + " (portal.store.max-pending-bytes)");
+    }
+    return null;
+  }
+
+  private Behavior<Command> onTxn(TxnCommand command) {
+    WriteReply refused = refusal(command.txn().bytes());
+    if (refused != null) {
+      command.replyTo().tell(new TxnReply(null, refused));
+      return this;
+    }
+    Txn.Decided decided = Txn.decide(projected, command.txn(), System.currentTimeMillis(), settings.dedup());
+    TxnReply done = new TxnReply(decided.result(), null);
+    Runnable answer = () -> command.replyTo().tell(done);
+    Runnable fail = () -> command.replyTo().tell(new TxnReply(null, failure));
+    if (decided.changes().isEmpty()) {
+      commits.whenDurable(answer, fail); // what it read is answered once what it saw is durable
+    } else {
+      addChanges(decided.changes(), answer, fail);
+    }
+    flush();
+    return this;
+  }
+
+  private Behavior<Command> onApply(Apply apply) {
+    WriteReply refused = refusal(sizeOf(apply.write()));
+    if (refused != null) {
+      apply.replyTo().tell(refused);
       return this;
     }
     PartitionState.Decision decision = projected.decide(apply.write(), System.currentTimeMillis());
@@ -260,8 +315,8 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
       WriteReply done = new WriteReply.Done(repeat.outcome());
       commits.whenDurable(() -> replyTo.tell(done), () -> replyTo.tell(failure));
     } else if (decision instanceof PartitionState.Decision.Mismatch mismatch) {
-      WriteReply refused = new WriteReply.Mismatch(mismatch.expected(), mismatch.actual());
-      commits.whenDurable(() -> replyTo.tell(refused), () -> replyTo.tell(failure));
+      WriteReply mismatched = new WriteReply.Mismatch(mismatch.expected(), mismatch.actual());
+      commits.whenDurable(() -> replyTo.tell(mismatched), () -> replyTo.tell(failure));
     }
     flush();
     return this;
@@ -343,14 +398,21 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
 
   /** Decides {@code change} into the projection and queues it for the next batch. */
   private void addChange(Change change, Runnable onDurable, Runnable onFailed) {
-    Entry previous = projected.raw(change.key());
-    long expiresAt = change instanceof Change.Put put ? put.expiresAtMillis() : 0;
-    expiries.changed(change.key(), previous == null ? 0 : previous.expiresAtMillis(), expiresAt);
-    if (expiresAt != 0 && expiresAt < expiryTimerAt) {
-      scheduleExpiry(System.currentTimeMillis());
+    addChanges(List.of(change), onDurable, onFailed);
+  }
+
+  /** Decides {@code changes} into the projection and queues them for the next batch, together. */
+  private void addChanges(List<Change> changes, Runnable onDurable, Runnable onFailed) {
+    for (Change change : changes) {
+      Entry previous = projected.raw(change.key());
+      long expiresAt = change instanceof Change.Put put ? put.expiresAtMillis() : 0;
+      expiries.changed(change.key(), previous == null ? 0 : previous.expiresAtMillis(), expiresAt);
+      if (expiresAt != 0 && expiresAt < expiryTimerAt) {
+        scheduleExpiry(System.currentTimeMillis());
+      }
     }
-    projected = projected.apply(new Applied(System.currentTimeMillis(), List.of(change)), settings.dedup());
-    commits.add(change, onDurable, onFailed);
+    projected = projected.apply(new Applied(System.currentTimeMillis(), changes), settings.dedup());
+    commits.add(changes, onDurable, onFailed);
   }
 
   /** Sends the next batch to the journal unless one is in flight. */

@@ -3,9 +3,15 @@ package io.portal.store;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.portal.store.proto.ApplyCommand;
 import io.portal.store.proto.DeleteWrite;
+import io.portal.store.proto.ExpireWrite;
 import io.portal.store.proto.GetCommand;
+import io.portal.store.proto.ScanCommand;
+import io.portal.store.proto.ScanItem;
+import io.portal.store.proto.ScanPartReply;
 import io.portal.store.proto.SetWrite;
 import io.portal.store.proto.StopCommand;
+import io.portal.store.proto.TxnCommandMessage;
+import io.portal.store.proto.TxnReplyMessage;
 import io.portal.store.proto.WakeCommand;
 import io.portal.store.proto.WriteDone;
 import io.portal.store.proto.WriteMismatch;
@@ -52,6 +58,14 @@ public final class PartitionProtocolSerializer extends SerializerWithStringManif
       return "read-reply";
     } else if (o instanceof PartitionActor.WriteReply) {
       return "write-reply";
+    } else if (o instanceof PartitionActor.ScanPart) {
+      return "scan";
+    } else if (o instanceof Scan.Part) {
+      return "scan-part";
+    } else if (o instanceof PartitionActor.TxnCommand) {
+      return "txn";
+    } else if (o instanceof PartitionActor.TxnReply) {
+      return "txn-reply";
     }
     throw new IllegalArgumentException("PartitionProtocolSerializer cannot write " + o.getClass().getName());
   }
@@ -70,6 +84,13 @@ public final class PartitionProtocolSerializer extends SerializerWithStringManif
           w.setOrigin(origin(set.origin()));
         }
         builder.setSet(w);
+      } else if (apply.write() instanceof Write.Expire expire) {
+        ExpireWrite.Builder w = ExpireWrite.newBuilder().setKey(expire.key()).setTtlMillis(expire.ttlMillis());
+        expire.expectedVersion().ifPresent(w::setExpectedVersion);
+        if (expire.origin() != null) {
+          w.setOrigin(origin(expire.origin()));
+        }
+        builder.setExpire(w);
       } else {
         Write.Delete delete = (Write.Delete) apply.write();
         DeleteWrite.Builder w = DeleteWrite.newBuilder().setKey(delete.key());
@@ -87,21 +108,29 @@ public final class PartitionProtocolSerializer extends SerializerWithStringManif
     } else if (o instanceof PartitionActor.ReadReply read) {
       var builder = io.portal.store.proto.ReadReply.newBuilder();
       if (read.value() != null) {
-        builder.setFound(true).setValue(read.value().value()).setVersion(read.value().version());
+        builder.setFound(true).setValue(read.value().value()).setVersion(read.value().version())
+            .setExpiresAtMillis(read.value().expiresAtMillis());
       }
       return builder.build().toByteArray();
     } else if (o instanceof PartitionActor.WriteReply reply) {
-      var builder = io.portal.store.proto.WriteReply.newBuilder();
-      if (reply instanceof PartitionActor.WriteReply.Done done) {
-        builder.setDone(WriteDone.newBuilder().setIsDelete(done.outcome().isDelete())
-            .setVersion(done.outcome().version()).setDeleted(done.outcome().deleted()));
-      } else if (reply instanceof PartitionActor.WriteReply.Mismatch mismatch) {
-        builder.setMismatch(WriteMismatch.newBuilder().setExpected(mismatch.expected())
-            .setActual(mismatch.actual()));
-      } else if (reply instanceof PartitionActor.WriteReply.StorageFull full) {
-        builder.setStorageFull(full.message());
-      } else {
-        builder.setUnavailable(((PartitionActor.WriteReply.Unavailable) reply).message());
+      return writeReply(reply).toByteArray();
+    } else if (o instanceof PartitionActor.TxnCommand command) {
+      return TxnMessages.command(command.txn(), path(command.replyTo())).toByteArray();
+    } else if (o instanceof PartitionActor.TxnReply reply) {
+      if (reply.result() == null) {
+        return TxnReplyMessage.newBuilder().setRefused(writeReply(reply.refused())).build().toByteArray();
+      }
+      return TxnMessages.reply(reply.result()).toByteArray();
+    } else if (o instanceof PartitionActor.ScanPart scan) {
+      Scan.Query q = scan.query();
+      return ScanCommand.newBuilder().setFrom(q.from()).setEnd(q.end()).setLimit(q.limit())
+          .setMaxBytes(q.maxBytes()).setKeysOnly(q.keysOnly()).setReplyTo(path(scan.replyTo())).build()
+          .toByteArray();
+    } else if (o instanceof Scan.Part part) {
+      ScanPartReply.Builder builder = ScanPartReply.newBuilder().setMore(part.more());
+      for (Scan.Item item : part.items()) {
+        builder.addItems(ScanItem.newBuilder().setKey(item.key()).setValue(item.entry().value())
+            .setVersion(item.entry().version()).setExpiresAtMillis(item.entry().expiresAtMillis()));
       }
       return builder.build().toByteArray();
     }
@@ -124,6 +153,11 @@ public final class PartitionProtocolSerializer extends SerializerWithStringManif
             write = new Write.Set(w.getKey(), w.getValue(), w.getTtlMillis(),
                 w.hasExpectedVersion() ? OptionalLong.of(w.getExpectedVersion()) : OptionalLong.empty(),
                 w.hasOrigin() ? origin(w.getOrigin()) : null);
+          } else if (apply.hasExpire()) {
+            ExpireWrite w = apply.getExpire();
+            write = new Write.Expire(w.getKey(), w.getTtlMillis(),
+                w.hasExpectedVersion() ? OptionalLong.of(w.getExpectedVersion()) : OptionalLong.empty(),
+                w.hasOrigin() ? origin(w.getOrigin()) : null);
           } else {
             DeleteWrite w = apply.getDelete();
             write = new Write.Delete(w.getKey(),
@@ -136,20 +170,28 @@ public final class PartitionProtocolSerializer extends SerializerWithStringManif
         case "stop" -> PartitionActor.Stop.INSTANCE;
         case "read-reply" -> {
           var read = io.portal.store.proto.ReadReply.parseFrom(bytes);
-          yield new PartitionActor.ReadReply(read.getFound() ? new Versioned(read.getValue(), read.getVersion())
-              : null);
+          yield new PartitionActor.ReadReply(read.getFound()
+              ? new Versioned(read.getValue(), read.getVersion(), read.getExpiresAtMillis()) : null);
         }
-        case "write-reply" -> {
-          var reply = io.portal.store.proto.WriteReply.parseFrom(bytes);
-          yield switch (reply.getReplyCase()) {
-            case DONE -> new PartitionActor.WriteReply.Done(new Outcome(reply.getDone().getIsDelete(),
-                reply.getDone().getVersion(), reply.getDone().getDeleted()));
-            case MISMATCH -> new PartitionActor.WriteReply.Mismatch(reply.getMismatch().getExpected(),
-                reply.getMismatch().getActual());
-            case UNAVAILABLE -> new PartitionActor.WriteReply.Unavailable(reply.getUnavailable());
-            case STORAGE_FULL -> new PartitionActor.WriteReply.StorageFull(reply.getStorageFull());
-            case REPLY_NOT_SET -> throw new NotSerializableException("empty write-reply");
-          };
+        case "write-reply" -> writeReply(io.portal.store.proto.WriteReply.parseFrom(bytes));
+        case "txn" -> {
+          TxnCommandMessage command = TxnCommandMessage.parseFrom(bytes);
+          yield new PartitionActor.TxnCommand(TxnMessages.request(command), ref(command.getReplyTo()));
+        }
+        case "txn-reply" -> {
+          TxnReplyMessage reply = TxnReplyMessage.parseFrom(bytes);
+          yield reply.hasRefused() ? new PartitionActor.TxnReply(null, writeReply(reply.getRefused()))
+              : new PartitionActor.TxnReply(TxnMessages.result(reply), null);
+        }
+        case "scan" -> {
+          ScanCommand scan = ScanCommand.parseFrom(bytes);
+          yield new PartitionActor.ScanPart(new Scan.Query(scan.getFrom(), scan.getEnd(), scan.getLimit(),
+              scan.getMaxBytes(), scan.getKeysOnly()), ref(scan.getReplyTo()));
+        }
+        case "scan-part" -> {
+          ScanPartReply part = ScanPartReply.parseFrom(bytes);
+          yield new Scan.Part(part.getItemsList().stream().map(item -> new Scan.Item(item.getKey(),
+              new Versioned(item.getValue(), item.getVersion(), item.getExpiresAtMillis()))).toList(), part.getMore());
         }
         default -> throw new NotSerializableException("unknown manifest '" + manifest
             + "' for PartitionProtocolSerializer");
@@ -157,6 +199,35 @@ public final class PartitionProtocolSerializer extends SerializerWithStringManif
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalArgumentException("corrupt " + manifest + " of " + bytes.length + " bytes", e);
     }
+  }
+
+  private static io.portal.store.proto.WriteReply writeReply(PartitionActor.WriteReply reply) {
+    var builder = io.portal.store.proto.WriteReply.newBuilder();
+    if (reply instanceof PartitionActor.WriteReply.Done done) {
+      builder.setDone(WriteDone.newBuilder().setIsDelete(done.outcome().isDelete())
+          .setVersion(done.outcome().version()).setDeleted(done.outcome().deleted()));
+    } else if (reply instanceof PartitionActor.WriteReply.Mismatch mismatch) {
+      builder.setMismatch(WriteMismatch.newBuilder().setExpected(mismatch.expected())
+          .setActual(mismatch.actual()));
+    } else if (reply instanceof PartitionActor.WriteReply.StorageFull full) {
+      builder.setStorageFull(full.message());
+    } else {
+      builder.setUnavailable(((PartitionActor.WriteReply.Unavailable) reply).message());
+    }
+    return builder.build();
+  }
+
+  private static PartitionActor.WriteReply writeReply(io.portal.store.proto.WriteReply reply)
+      throws NotSerializableException {
+    return switch (reply.getReplyCase()) {
+      case DONE -> new PartitionActor.WriteReply.Done(new Outcome(reply.getDone().getIsDelete(),
+          reply.getDone().getVersion(), reply.getDone().getDeleted()));
+      case MISMATCH -> new PartitionActor.WriteReply.Mismatch(reply.getMismatch().getExpected(),
+          reply.getMismatch().getActual());
+      case UNAVAILABLE -> new PartitionActor.WriteReply.Unavailable(reply.getUnavailable());
+      case STORAGE_FULL -> new PartitionActor.WriteReply.StorageFull(reply.getStorageFull());
+      case REPLY_NOT_SET -> throw new NotSerializableException("empty write-reply");
+    };
   }
 
   private ActorRefResolver resolver() {

@@ -10,11 +10,14 @@ import scala.collection.immutable.HashMap;
 import scala.collection.immutable.HashMap$;
 import scala.collection.immutable.Queue;
 import scala.collection.immutable.Queue$;
+import scala.collection.immutable.TreeMap;
+import scala.collection.immutable.TreeMap$;
 import scala.collection.mutable.Builder;
 
 /**
  * The data of one partition, immutable: every change makes a new state that shares all but a path with the old
- * one (Scala's CHAMP hash map). That makes it safe to hand from the journal actor to the partition actor, to keep
+ * one (Scala's red-black tree map, its keys in {@link KeyOrder}, so that a range of keys is read in order without
+ * sorting). That makes it safe to hand from the journal actor to the partition actor, to keep
  * a durable and a projected version side by side, and to snapshot without copying.
  *
  * <p>Compact: a key maps to one byte array, its version, expiry time and value ({@link #record}), so a key of 16
@@ -26,20 +29,20 @@ import scala.collection.mutable.Builder;
  */
 public final class PartitionState {
   private static final PartitionState EMPTY = new PartitionState(
-      HashMap$.MODULE$.empty(), 0, HashMap$.MODULE$.empty(), Queue$.MODULE$.empty());
+      TreeMap$.MODULE$.empty(KeyOrder.ORDERING), 0, HashMap$.MODULE$.empty(), Queue$.MODULE$.empty());
   private static final java.lang.invoke.VarHandle LONG = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
       long[].class, java.nio.ByteOrder.BIG_ENDIAN);
   /** Bytes before the value in a {@link #record}: version and expiry time. */
   private static final int HEADER = 16;
 
   /** Key to record: version (8 bytes), expiry time (8 bytes), value. Records are never changed once made. */
-  private final HashMap<ByteString, byte[]> entries;
+  private final TreeMap<ByteString, byte[]> entries;
   private final long bytes;
   private final HashMap<Origin, DedupRecord> dedup;
   /** The dedup records, oldest first, for eviction by age and count. */
   private final Queue<DedupRecord> dedupOrder;
 
-  private PartitionState(HashMap<ByteString, byte[]> entries, long bytes, HashMap<Origin, DedupRecord> dedup,
+  private PartitionState(TreeMap<ByteString, byte[]> entries, long bytes, HashMap<Origin, DedupRecord> dedup,
       Queue<DedupRecord> dedupOrder) {
     this.entries = entries;
     this.bytes = bytes;
@@ -98,7 +101,56 @@ public final class PartitionState {
     if (entry == null || entry.expiredAt(nowMillis)) {
       return Optional.empty();
     }
-    return Optional.of(new Versioned(entry.value(), entry.version()));
+    return Optional.of(new Versioned(entry.value(), entry.version(), entry.expiresAtMillis()));
+  }
+
+  /**
+   * This partition's share of a scan at {@code nowMillis}: its live keys of the query's range in order, at most
+   * {@code limit} and {@code maxBytes} of keys and values (at least one key), and whether it has more after them.
+   */
+  public Scan.Part scan(Scan.Query query, long nowMillis) {
+    scala.collection.Iterator<Tuple2<ByteString, byte[]>> it = entries.iteratorFrom(query.from());
+    java.util.List<Scan.Item> items = new java.util.ArrayList<>();
+    long bytes = 0;
+    while (it.hasNext()) {
+      Tuple2<ByteString, byte[]> next = it.next();
+      if (!query.beforeEnd(next._1())) {
+        break;
+      }
+      Entry entry = entryOf(next._2());
+      if (entry.expiredAt(nowMillis)) {
+        continue;
+      }
+      ByteString value = query.keysOnly() ? ByteString.EMPTY : entry.value();
+      long size = next._1().size() + value.size();
+      if (items.size() == query.limit() || (!items.isEmpty() && bytes + size > query.maxBytes())) {
+        return new Scan.Part(items, true);
+      }
+      items.add(new Scan.Item(next._1(), new Versioned(value, entry.version(), entry.expiresAtMillis())));
+      bytes += size;
+    }
+    return new Scan.Part(items, false);
+  }
+
+  /**
+   * A key with a hash tag ({@code {...}}) that {@link Partitioner} places in another partition than {@code partition}
+   * of {@code partitions}, or null: such a key was written before keys were placed by their hash tags, and could no
+   * longer be reached.
+   */
+  public ByteString misplacedTaggedKey(int partition, int partitions) {
+    scala.collection.Iterator<ByteString> keys = entries.keysIterator();
+    while (keys.hasNext()) {
+      ByteString key = keys.next();
+      for (int i = 0, n = key.size(); i < n; i++) {
+        if (key.byteAt(i) == '{') {
+          if (Partitioner.partitionOf(key, partitions) != partition) {
+            return key;
+          }
+          break;
+        }
+      }
+    }
+    return null;
   }
 
   public int size() {
@@ -129,6 +181,14 @@ public final class PartitionState {
     if (write.expectedVersion().isPresent() && write.expectedVersion().getAsLong() != currentVersion) {
       return new Decision.Mismatch(write.expectedVersion().getAsLong(), currentVersion);
     }
+    if (write instanceof Write.Expire expire) {
+      if (!live) {
+        return new Decision.Repeat(Outcome.set(0)); // nothing to change: version 0 says the key was not there
+      }
+      long expiresAt = expire.ttlMillis() > 0 ? nowMillis + expire.ttlMillis() : 0;
+      return new Decision.Apply(new Change.Put(expire.key(), current.value(), current.version(), expiresAt,
+          expire.origin()), Outcome.set(current.version()));
+    }
     if (write instanceof Write.Set set) {
       long version = currentVersion + 1;
       long expiresAt = set.ttlMillis() > 0 ? nowMillis + set.ttlMillis() : 0;
@@ -143,7 +203,7 @@ public final class PartitionState {
 
   /** The state after {@code event}; the event handler of the journal and the partition's projection. */
   public PartitionState apply(Applied event, DedupPolicy policy) {
-    HashMap<ByteString, byte[]> newEntries = entries;
+    TreeMap<ByteString, byte[]> newEntries = entries;
     long newBytes = bytes;
     HashMap<Origin, DedupRecord> newDedup = dedup;
     Queue<DedupRecord> newOrder = dedupOrder;
@@ -184,7 +244,8 @@ public final class PartitionState {
 
   /** Builds a state from snapshot contents: {@link #put} every entry, then {@link #build} with the dedup records. */
   public static final class Loader {
-    private final Builder<Tuple2<ByteString, byte[]>, HashMap<ByteString, byte[]>> map = HashMap$.MODULE$.newBuilder();
+    private final Builder<Tuple2<ByteString, byte[]>, TreeMap<ByteString, byte[]>> map =
+        TreeMap$.MODULE$.newBuilder(KeyOrder.ORDERING);
     private long bytes;
 
     public Loader put(ByteString key, ByteString value, long version, long expiresAtMillis) {
@@ -208,7 +269,7 @@ public final class PartitionState {
     }
   }
 
-  private static PartitionState withDedup(HashMap<ByteString, byte[]> map, long bytes,
+  private static PartitionState withDedup(TreeMap<ByteString, byte[]> map, long bytes,
       Iterable<DedupRecord> dedupOldestFirst) {
     HashMap<Origin, DedupRecord> dedupMap = HashMap$.MODULE$.empty();
     Queue<DedupRecord> order = Queue$.MODULE$.empty();

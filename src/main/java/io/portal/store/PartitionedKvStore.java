@@ -1,6 +1,7 @@
 package io.portal.store;
 
 import com.google.protobuf.ByteString;
+import io.portal.KeyText;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -69,11 +70,66 @@ public final class PartitionedKvStore implements KvStore {
     return CompletableFuture.completedFuture(state.read(key, System.currentTimeMillis()));
   }
 
+  /**
+   * Asks every partition for its share (from its published state when hosted here, else through
+   * {@code partitionRef}), each with an equal part of the page's bytes, and merges them ({@link Scan#merge}).
+   */
+  @Override
+  public CompletionStage<Scan.Page> scan(Scan.Query query) {
+    Scan.Query share = query.forPartitionOf(partitions);
+    long now = System.currentTimeMillis();
+    java.util.List<CompletableFuture<Scan.Part>> parts = new java.util.ArrayList<>(partitions);
+    for (int p = 0; p < partitions; p++) {
+      PartitionState state = local.get(p);
+      parts.add(state != null ? CompletableFuture.completedFuture(state.scan(share, now))
+          : askPartition("scan", p, (ActorRef<Scan.Part> replyTo) -> new PartitionActor.ScanPart(share, replyTo))
+              .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+        .thenApply(all -> Scan.merge(parts.stream().map(CompletableFuture::join).toList(), query));
+  }
+
   @Override
   public CompletionStage<Long> set(Write.Set write) {
     return admitted(write.key().size() + write.value().size(), () -> ask("set", write.key(),
         (ActorRef<PartitionActor.WriteReply> replyTo) -> new PartitionActor.Apply(write, replyTo))
         .thenApply(reply -> outcome(reply).version()));
+  }
+
+  @Override
+  public CompletionStage<Long> expire(Write.Expire write) {
+    return admitted(write.key().size(), () -> ask("expire", write.key(),
+        (ActorRef<PartitionActor.WriteReply> replyTo) -> new PartitionActor.Apply(write, replyTo))
+        .thenApply(reply -> outcome(reply).version()));
+  }
+
+  @Override
+  public CompletionStage<Txn.Result> txn(Txn.Request txn) {
+    java.util.Iterator<ByteString> keys = txn.keys().iterator();
+    if (!keys.hasNext()) {
+      return CompletableFuture.completedFuture(new Txn.Result(true, java.util.List.of()));
+    }
+    ByteString first = keys.next();
+    int partition = Partitioner.partitionOf(first, partitions);
+    while (keys.hasNext()) {
+      ByteString other = keys.next();
+      int otherPartition = Partitioner.partitionOf(other, partitions);
+      if (otherPartition != partition) {
+        return CompletableFuture.failedFuture(new InvalidRequestException("a transaction's keys must share a "
+            + "partition, and '" + KeyText.printable(first) + "' is in partition " + partition + ", '"
+            + KeyText.printable(other) + "' in " + otherPartition + ": give related keys one hash tag, as in "
+            + "{user42}:name and {user42}:email"));
+      }
+    }
+    return admitted(txn.bytes(), () -> askPartition("txn", partition,
+        (ActorRef<PartitionActor.TxnReply> replyTo) -> new PartitionActor.TxnCommand(txn, replyTo))
+        .thenApply(reply -> {
+          if (reply.result() != null) {
+            return reply.result();
+          }
+          outcome(reply.refused()); // throws the refusal's exception
+          throw new IllegalStateException("a refused transaction without a reason");
+        }));
   }
 
   @Override
@@ -150,7 +206,11 @@ public final class PartitionedKvStore implements KvStore {
 
   private <R> CompletionStage<R> ask(String operation, ByteString key,
       Function<ActorRef<R>, PartitionActor.Command> command) {
-    int partition = Partitioner.partitionOf(key, partitions);
+    return askPartition(operation, Partitioner.partitionOf(key, partitions), command);
+  }
+
+  private <R> CompletionStage<R> askPartition(String operation, int partition,
+      Function<ActorRef<R>, PartitionActor.Command> command) {
     CompletionStage<R> reply = AskPattern.ask(partitionRef.apply(partition), command::apply, requestTimeout,
         scheduler);
     return reply.exceptionallyCompose(error -> {

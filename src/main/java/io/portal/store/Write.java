@@ -18,6 +18,13 @@ public sealed interface Write {
       implements Write {
   }
 
+  /**
+   * Change the key's TTL, keeping its value and version: {@code ttlMillis} > 0 makes it expire that long after this
+   * write, 0 makes it permanent (Redis's EXPIRE and PERSIST). Nothing happens to an absent key.
+   */
+  record Expire(ByteString key, long ttlMillis, OptionalLong expectedVersion, Origin origin) implements Write {
+  }
+
   /** Remove the key. */
   record Delete(ByteString key, OptionalLong expectedVersion, Origin origin) implements Write {
   }

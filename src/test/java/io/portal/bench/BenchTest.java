@@ -139,9 +139,12 @@ class BenchTest {
   void badArgumentsAndAMissingServerExitWithTwo() throws Exception {
     BenchRun zero = BenchRun.of("--connections", "0");
     assertEquals(2, zero.status());
-    assertTrue(zero.err().contains("need connections, pipeline, keys >= 1"), zero.err());
-    BenchRun ops = BenchRun.of("--ops", "scan");
+    assertTrue(zero.err().contains("need connections, pipeline, keys, scan-page >= 1"), zero.err());
+    BenchRun ops = BenchRun.of("--ops", "frob");
     assertEquals(2, ops.status());
+    BenchRun scanOverResp = BenchRun.of("--ops", "scan", "--protocol", "resp");
+    assertEquals(2, scanOverResp.status());
+    assertTrue(scanOverResp.err().contains("--ops scan is Portal's: use --protocol portal"), scanOverResp.err());
     int freePort;
     try (ServerSocket probe = new ServerSocket(0)) {
       freePort = probe.getLocalPort();

@@ -2,6 +2,7 @@ package io.portal.connection;
 
 import com.google.protobuf.ByteString;
 import io.portal.store.KvStore;
+import io.portal.store.Scan;
 import io.portal.store.Versioned;
 import io.portal.store.Write;
 import java.util.Map;
@@ -52,6 +53,21 @@ final class FakeStore implements KvStore {
     sets.incrementAndGet();
     CompletableFuture<Long> held = heldSets.get(write.key().toStringUtf8());
     return held != null ? held : CompletableFuture.completedFuture(1L);
+  }
+
+  @Override
+  public CompletionStage<Scan.Page> scan(Scan.Query query) {
+    return CompletableFuture.completedFuture(new Scan.Page(java.util.List.of(), false, ByteString.EMPTY));
+  }
+
+  @Override
+  public CompletionStage<io.portal.store.Txn.Result> txn(io.portal.store.Txn.Request txn) {
+    return CompletableFuture.completedFuture(new io.portal.store.Txn.Result(true, java.util.List.of()));
+  }
+
+  @Override
+  public CompletionStage<Long> expire(Write.Expire write) {
+    return CompletableFuture.completedFuture(0L);
   }
 
   @Override

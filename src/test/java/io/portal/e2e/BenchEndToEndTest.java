@@ -54,4 +54,34 @@ class BenchEndToEndTest {
       assertTrue(errors.get("INVALID_ARGUMENT") > 0, run.json());
     }
   }
+
+  @Test
+  void transactionsWriteBothKeysAndScansCountTheKeysTheyRead() {
+    try (TestServer server = new TestServer("portal.store.mode = memory")) {
+      BenchRun txn = BenchRun.of("--port", String.valueOf(server.port()), "--ops", "txn", "--sequential",
+          "--keys", "50", "--requests", "200", "--connections", "1", "--pipeline", "1", "--warmup", "0s");
+      assertEquals(0, txn.status(), txn.err());
+      assertEquals(Map.of(), txn.errors());
+      long versions = 0;
+      try (PortalClient client = PortalClient.connect("127.0.0.1", server.port())) {
+        for (int i = 0; i < 50; i++) {
+          String tag = String.format("{key:%010d}", i);
+          Entry a = client.get(tag + ":a").orElseThrow();
+          assertEquals(a.version(), client.get(tag + ":b").orElseThrow().version(), "written together: " + tag);
+          versions += a.version();
+        }
+      }
+      long measured = (long) txn.number("requests");
+      assertTrue(versions >= measured && versions <= measured + 10, versions + " pairs for " + measured + " counted");
+
+      BenchRun scan = BenchRun.of("--port", String.valueOf(server.port()), "--ops", "scan", "--scan-page", "10",
+          "--requests", "30", "--connections", "1", "--pipeline", "1", "--warmup", "0s");
+      assertEquals(0, scan.status(), scan.err());
+      // 100 keys, pages of 10: every page is full, round and round
+      java.util.regex.Matcher keys = java.util.regex.Pattern.compile("keys scanned ([\\d,]+): ").matcher(scan.out());
+      assertTrue(keys.find(), scan.out());
+      long scanned = Long.parseLong(keys.group(1).replace(",", ""));
+      assertTrue(scanned >= 300 && scanned % 10 == 0, scan.out());
+    }
+  }
 }

@@ -8,6 +8,7 @@ import io.portal.cli.Cli;
 import io.portal.client.PortalClient;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,6 +49,56 @@ class CliTest {
     assertEquals(new Result(0, "deleted\n", ""), cli("del", "cli-key"));
     assertEquals(new Result(1, "", "(not found) cli-key\n"), cli("get", "cli-key"));
     assertEquals(new Result(1, "", "(not found) cli-key\n"), cli("del", "cli-key"));
+  }
+
+  @Test
+  void scanPrintsKeysInOrderWithTheirValues() {
+    for (String key : List.of("cs:b", "cs:a", "cs:c", "cs:ab", "ct:z")) {
+      assertEquals(0, cli("set", key, "v-" + key).status());
+    }
+    assertEquals(new Result(0, "cs:a\tv-cs:a\ncs:ab\tv-cs:ab\ncs:b\tv-cs:b\ncs:c\tv-cs:c\n", ""),
+        cli("scan", "--prefix", "cs:"));
+    assertEquals(new Result(0, "cs:a\ncs:ab\n", ""), cli("scan", "--prefix", "cs:", "--keys-only", "--limit", "2"));
+    assertEquals(new Result(0, "cs:ab\tv-cs:ab\t1\ncs:b\tv-cs:b\t1\n", ""),
+        cli("scan", "--from", "cs:aa", "--to", "cs:c", "-v"));
+    assertEquals(new Result(0, "", ""), cli("scan", "--prefix", "nothing-here:"));
+    Result both = cli("scan", "--prefix", "cs:", "--from", "a");
+    assertEquals(2, both.status());
+    assertTrue(both.err().contains("mutually exclusive"), both.err());
+  }
+
+  @Test
+  void ttlExpirePersistMgetMsetAndTxn() {
+    assertEquals(new Result(0, "OK version 1\n", ""), cli("set", "cx", "v", "--ttl", "1h"));
+    Result ttl = cli("ttl", "cx");
+    assertEquals(0, ttl.status());
+    assertTrue(ttl.out().matches("35\\d\\d\\.\\d{3}s \\(expires \\S+Z\\)\n"), ttl.out());
+    assertEquals(new Result(0, "OK no expiry\n", ""), cli("persist", "cx"));
+    assertEquals(new Result(0, "no expiry\n", ""), cli("ttl", "cx"));
+    Result expire = cli("expire", "cx", "10s", "--if-version", "1");
+    assertTrue(expire.out().startsWith("OK expires "), expire.toString());
+    assertTrue(cli("ttl", "cx").out().matches("(9|10)\\.\\d{3}s .*\n"));
+    assertEquals(new Result(1, "", "(not found) cx-absent\n"), cli("ttl", "cx-absent"));
+    assertEquals(new Result(1, "", "(not found) cx-absent\n"), cli("expire", "cx-absent", "5s"));
+    assertEquals(2, cli("expire", "cx", "0s").status());
+
+    assertEquals(new Result(0, "cm1 OK version 1\ncm2 OK version 1\n", ""), cli("mset", "cm1", "one", "cm2", "two"));
+    assertEquals(new Result(0, "one\n(not found)\ntwo\n", ""), cli("mget", "cm1", "cm-none", "cm2"));
+    assertEquals(2, cli("mset", "cm1", "one", "cm2").status());
+
+    assertEquals(new Result(0, "SUCCEEDED\nOK version 1\nOK version 1\n", ""), cli("txn",
+        "--if", "{t}:a version = 0", "--then", "set {t}:a 10", "--then", "set {t}:b 20", "--else", "get {t}:a"));
+    assertEquals(new Result(1, "FAILED\n10\n", ""), cli("txn",
+        "--if", "{t}:a version = 0", "--then", "set {t}:a 11", "--else", "get {t}:a"));
+    assertEquals(new Result(0, "SUCCEEDED\ndeleted\n20\n", ""), cli("txn",
+        "--if", "{t}:a value = 10", "--if", "{t}:b version > 0", "--then", "del {t}:a", "--then", "get {t}:b"));
+    Result apart = cli("txn", "--then", "set alpha 1", "--then", "set omega 2");
+    assertEquals(2, apart.status());
+    assertTrue(apart.err().startsWith("error: INVALID_ARGUMENT: a transaction's keys must share a partition"),
+        apart.err());
+    Result badCompare = cli("txn", "--if", "{t}:a size > 3");
+    assertEquals(2, badCompare.status());
+    assertTrue(badCompare.err().contains("compare a version or a value, not 'size'"), badCompare.err());
   }
 
   @Test
@@ -143,7 +194,7 @@ class CliTest {
     Result unknown = cli("frob", "x");
     assertEquals(2, unknown.status());
     assertTrue(unknown.err().startsWith("error: unknown command 'frob' (commands: ping, set, get, del, user, role, "
-        + "status, members, backup)\n"), unknown.err());
+        + "status, members, backup, scan, ttl, expire, persist, mget, mset, txn)\n"), unknown.err());
 
     Result usage = cli("set", "only-a-key");
     assertEquals(2, usage.status());

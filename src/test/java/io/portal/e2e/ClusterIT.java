@@ -240,6 +240,24 @@ class ClusterIT {
         }
       }
 
+      // a scan through any node reads the partitions of all three, in key order
+      List<String> spread = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        spread.add("spread-" + i);
+      }
+      java.util.Collections.sort(spread);
+      for (Node node : all) {
+        try (PortalClient scanner = client(List.of(node), 3)) {
+          List<String> keys = new ArrayList<>();
+          for (io.portal.protocol.v1.KeyValue entry : scanner.scanAll(io.portal.protocol.v1.ScanRequest.newBuilder()
+              .setPrefix(ByteString.copyFromUtf8("spread-")).setLimit(40))) {
+            keys.add(entry.getKey().toStringUtf8());
+            assertEquals("v" + entry.getKey().toStringUtf8().substring(7), entry.getValue().toStringUtf8());
+          }
+          assertEquals(spread, keys, "scan through node " + node.port);
+        }
+      }
+
       // a process with a key from another CA tries to join through node 1: refused at the handshake, logged there
       Path intruderCerts = cluster.dataDir.resolve("intruder-tls");
       assertEquals(0, Commands.run("bash", "conf/cluster-certs.sh", intruderCerts.toString(), "intruder"));

@@ -148,7 +148,11 @@ class DurableStoreTest {
     try (TestServer server = new TestServer("", dir);
         PortalClient client = PortalClient.connect("127.0.0.1", server.port())) {
       assertTrue(System.currentTimeMillis() < longDeadline);
-      assertEquals(new Entry(utf8("l"), 1), client.get("long").orElseThrow(), "an unexpired TTL survives");
+      Entry survivor = client.get("long").orElseThrow();
+      assertEquals(utf8("l"), survivor.value(), "an unexpired TTL survives");
+      assertEquals(1, survivor.version());
+      assertTrue(survivor.expiresAtMillis() >= longDeadline && survivor.expiresAtMillis() < longDeadline + 5_000,
+          "the same absolute deadline after the restart: " + survivor);
       assertEquals(Optional.empty(), client.get("short"));
       assertEquals(new Entry(utf8("permanent"), 2), client.get("cleared").orElseThrow());
       client.setAsync(utf8("restart-ttl"), utf8("r"), 400, OptionalLong.empty()).join();

@@ -70,7 +70,7 @@ class PartitionStateTest {
     PartitionState s = applied(PartitionState.empty(), new Write.Set(K, utf8("t"), 500, OptionalLong.empty(), null),
         1000);
     assertEquals(1500, s.raw(K).expiresAtMillis());
-    assertEquals(Optional.of(new Versioned(utf8("t"), 1)), s.read(K, 1499));
+    assertEquals(Optional.of(new Versioned(utf8("t"), 1, 1500)), s.read(K, 1499));
     assertEquals(Optional.empty(), s.read(K, 1500), "expired keys are never returned, removed or not");
     assertEquals(new PartitionState.Decision.Mismatch(1, 0),
         s.decide(new Write.Set(K, utf8("u"), 0, OptionalLong.of(1), null), 1500), "an expired key is absent");
