@@ -21,6 +21,7 @@ import picocli.CommandLine.ParentCommand;
  * java -jar portal.jar cli [--host H] [--port P] [--timeout MS] [--tls] [--cacert F] ping | set KEY VALUE|- [--ttl D] [--if-version N]
  *     | get KEY | del KEY [--if-version N] | scan [--prefix P | --from A --to B] [--limit N] [--keys-only] | ttl KEY
  *     | expire KEY DURATION | persist KEY | mget KEY... | mset KEY VALUE... | txn --if C --then OP --else OP
+ *     | watch KEY | watch --prefix P [--after P:R,...] [--count N]
  *     | user add USER [--roles R,...] | user delete USER
  *     | status | members | backup DIR | role grant ROLE PREFIX read|readwrite         (with --user U and PORTAL_PASSWORD or --password-file F)
  * </pre>
@@ -30,7 +31,8 @@ import picocli.CommandLine.ParentCommand;
     subcommands = {Cli.Ping.class, Cli.Set.class, Cli.Get.class, Cli.Del.class, UserCommands.User.class,
         UserCommands.Role.class, StatusCommands.Status.class, StatusCommands.Members.class,
         StatusCommands.Backup.class, KeyCommands.Scan.class, KeyCommands.Ttl.class, KeyCommands.Expire.class,
-        KeyCommands.Persist.class, KeyCommands.MGet.class, KeyCommands.MSet.class, TxnCommand.class},
+        KeyCommands.Persist.class, KeyCommands.MGet.class, KeyCommands.MSet.class, TxnCommand.class,
+        WatchCommand.class},
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {"0:success", "1:key not found (get, del, ttl, expire, persist), or a txn's compares did not hold",
         "2:error (message on stderr)"})

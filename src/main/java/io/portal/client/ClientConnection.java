@@ -6,6 +6,8 @@ import io.portal.Causes;
 import io.portal.codec.Messages;
 import io.portal.protocol.v1.ErrorCode;
 import io.portal.protocol.v1.ErrorResponse;
+import io.portal.protocol.v1.WatchCanceled;
+import io.portal.protocol.v1.WatchEvent;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -27,6 +29,15 @@ final class ClientConnection extends NioConnection<MessageLite> {
   private final boolean tls;
   /** A frame has come back on this connection (loop thread only). */
   private boolean answered;
+  /** The open watches on this connection, by id: where their pushed frames go. */
+  private final java.util.Map<Long, Pushed> watches = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Where the frames the server pushes for one watch go. */
+  interface Pushed {
+    void event(WatchEvent event);
+
+    void canceled(WatchCanceled canceled);
+  }
 
   private ClientConnection(InetSocketAddress address, PortalClient.Options options) throws IOException {
     super(address, (int) options.connectTimeout().toMillis(), options.tls());
@@ -67,6 +78,28 @@ final class ClientConnection extends NioConnection<MessageLite> {
     return message.contains(root) ? message : message + ": " + root;
   }
 
+
+  /** Routes the events pushed for watch {@code id} to {@code listener} until it ends. */
+  void addWatch(long id, Pushed listener) {
+    watches.put(id, listener);
+  }
+
+  /** Stops routing watch {@code id}'s events; the listener it had, or null. */
+  Pushed removeWatch(long id) {
+    return watches.remove(id);
+  }
+
+  /** The connection is gone: every open watch ends, UNAVAILABLE, with the positions it reached. */
+  @Override
+  protected void onClosed(Throwable reason) {
+    for (java.util.Map.Entry<Long, Pushed> entry : watches.entrySet()) {
+      if (watches.remove(entry.getKey()) != null) {
+        entry.getValue().canceled(WatchCanceled.newBuilder().setWatchId(entry.getKey())
+            .setCode(ErrorCode.UNAVAILABLE).setReason("the connection was lost: " + reason.getMessage()
+                + "; watch again with the positions reached").build());
+      }
+    }
+  }
 
   /** Writes {@code request}; the future completes with its response frame's message (possibly an error). */
   CompletableFuture<MessageLite> send(MessageLite request) {
@@ -114,6 +147,20 @@ final class ClientConnection extends NioConnection<MessageLite> {
       in.position(in.position() + HEADER_BYTES + length);
       MessageLite message = parse(type, payload);
       answered = true;
+      if (message instanceof WatchEvent event) {
+        Pushed listener = watches.get(event.getWatchId());
+        if (listener != null) {
+          listener.event(event);
+        }
+        continue;
+      }
+      if (message instanceof WatchCanceled canceled) {
+        Pushed listener = watches.remove(canceled.getWatchId());
+        if (listener != null) {
+          listener.canceled(canceled);
+        }
+        continue;
+      }
       CompletableFuture<MessageLite> next = nextUnanswered();
       if (next == null) {
         // e.g. the error frame of a refused connection, sent before any request

@@ -189,6 +189,11 @@ public abstract class NioConnection<R> {
       }
     }
     failed.forEach(request -> request.completeExceptionally(reason));
+    onClosed(reason);
+  }
+
+  /** Called once, after the connection closed and its unanswered requests failed with {@code reason}. */
+  protected void onClosed(Throwable reason) {
   }
 
   final SocketChannel channel() {

@@ -24,6 +24,11 @@ import io.portal.protocol.v1.ExpireRequest;
 import io.portal.protocol.v1.ExpireResponse;
 import io.portal.protocol.v1.KeyValue;
 import io.portal.protocol.v1.TxnRequest;
+import io.portal.protocol.v1.WatchCancelRequest;
+import io.portal.protocol.v1.WatchCancelResponse;
+import io.portal.protocol.v1.WatchCanceled;
+import io.portal.protocol.v1.WatchRequest;
+import io.portal.protocol.v1.WatchResponse;
 import io.portal.protocol.v1.TxnResponse;
 import io.portal.protocol.v1.RoleGrant;
 import io.portal.protocol.v1.ScanRequest;
@@ -147,6 +152,7 @@ public final class PortalClient implements AutoCloseable {
   private final List<InetSocketAddress> addresses;
   private final Options options;
   private final AtomicLong nextRequestId = new AtomicLong(1);
+  private final AtomicLong nextWatchId = new AtomicLong(1);
   private final ExecutorService retryExecutor = Executors.newCachedThreadPool(runnable -> {
     Thread thread = new Thread(runnable, "portal-client-retry");
     thread.setDaemon(true);
@@ -352,6 +358,82 @@ public final class PortalClient implements AutoCloseable {
   public CompletableFuture<TxnResponse> txnAsync(TxnRequest.Builder txn) {
     TxnRequest template = txn.build();
     return send(id -> template.toBuilder().setRequestId(id).build(), TxnResponse.class, false);
+  }
+
+  /** An open watch: its id, the positions its events reached, and a way to cancel it. */
+  public final class Watch {
+    private final long id;
+    private final ClientConnection connection;
+    private final java.util.Map<Integer, Long> positions = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private Watch(long id, ClientConnection connection, java.util.Map<Integer, Long> after) {
+      this.id = id;
+      this.connection = connection;
+      positions.putAll(after);
+    }
+
+    public long id() {
+      return id;
+    }
+
+    /** Per partition, the revision of the last event received: WatchRequest.after to resume from. */
+    public java.util.Map<Integer, Long> positions() {
+      return java.util.Map.copyOf(positions);
+    }
+
+    /** Cancels the watch (WATCH_CANCEL); no event is delivered once this returns. */
+    public void cancel() {
+      if (connection.removeWatch(id) != null) {
+        await(send(connection, requestId -> WatchCancelRequest.newBuilder().setRequestId(requestId).setWatchId(id)
+            .build(), WatchCancelResponse.class));
+      }
+    }
+  }
+
+  /**
+   * Follows a key, or with {@code setPrefix(true)} every key starting with it (WATCH): {@code listener} gets the
+   * changes as the server pushes them, until {@link Watch#cancel} or the watch ends. Resume an earlier watch with
+   * {@code putAllAfter(earlier.positions())}. A watch lives on one connection and is not moved when it breaks: the
+   * listener is told (UNAVAILABLE) and can watch again from the positions.
+   */
+  public Watch watch(WatchRequest.Builder spec, WatchListener listener) {
+    ClientConnection connection = connection();
+    long id = nextWatchId.getAndIncrement();
+    Watch watch = new Watch(id, connection, spec.getAfterMap());
+    connection.addWatch(id, new ClientConnection.Pushed() {
+      @Override
+      public void event(io.portal.protocol.v1.WatchEvent event) {
+        event.getProgressMap().forEach(watch.positions::putIfAbsent);
+        event.getEventsList().forEach(e -> watch.positions.put(e.getPartition(), e.getRevision()));
+        if (event.getEventsCount() > 0) {
+          listener.onEvents(event.getEventsList());
+        }
+      }
+
+      @Override
+      public void canceled(WatchCanceled canceled) {
+        listener.onCanceled(canceled.getResumeAfterCount() > 0 ? canceled
+            : canceled.toBuilder().putAllResumeAfter(watch.positions).build());
+      }
+    });
+    WatchRequest template = spec.setWatchId(id).build();
+    try {
+      await(send(connection, requestId -> template.toBuilder().setRequestId(requestId).build(),
+          WatchResponse.class));
+    } catch (PortalException e) {
+      connection.removeWatch(id);
+      throw e;
+    }
+    return watch;
+  }
+
+  /** Sends {@code request} on {@code connection} itself (a watch's), not retried. */
+  private <R extends MessageLite> CompletableFuture<R> send(ClientConnection connection,
+      LongFunction<MessageLite> request, Class<R> expected) {
+    long timeoutMillis = options.requestTimeout().toMillis();
+    return connection.send(request.apply(nextRequestId.getAndIncrement()))
+        .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        .handle((reply, failure) -> ClientConnection.interpret(reply, failure, expected, timeoutMillis));
   }
 
   /** {@link #scanAsync}, waiting for the page. */

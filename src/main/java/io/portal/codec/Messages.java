@@ -31,6 +31,12 @@ import io.portal.protocol.v1.StatusRequest;
 import io.portal.protocol.v1.StatusResponse;
 import io.portal.protocol.v1.UserAdminRequest;
 import io.portal.protocol.v1.UserAdminResponse;
+import io.portal.protocol.v1.WatchCancelRequest;
+import io.portal.protocol.v1.WatchCancelResponse;
+import io.portal.protocol.v1.WatchCanceled;
+import io.portal.protocol.v1.WatchEvent;
+import io.portal.protocol.v1.WatchRequest;
+import io.portal.protocol.v1.WatchResponse;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
@@ -73,6 +79,12 @@ public final class Messages {
       new Kind(MessageType.BATCH_RESPONSE, BatchResponse.class, BatchResponse.parser(), false),
       new Kind(MessageType.TXN_REQUEST, TxnRequest.class, TxnRequest.parser(), true),
       new Kind(MessageType.TXN_RESPONSE, TxnResponse.class, TxnResponse.parser(), false),
+      new Kind(MessageType.WATCH_REQUEST, WatchRequest.class, WatchRequest.parser(), true),
+      new Kind(MessageType.WATCH_RESPONSE, WatchResponse.class, WatchResponse.parser(), false),
+      new Kind(MessageType.WATCH_CANCEL_REQUEST, WatchCancelRequest.class, WatchCancelRequest.parser(), true),
+      new Kind(MessageType.WATCH_CANCEL_RESPONSE, WatchCancelResponse.class, WatchCancelResponse.parser(), false),
+      new Kind(MessageType.WATCH_EVENT, WatchEvent.class, WatchEvent.parser(), false),
+      new Kind(MessageType.WATCH_CANCELED, WatchCanceled.class, WatchCanceled.parser(), false),
       new Kind(MessageType.ERROR_RESPONSE, ErrorResponse.class, ErrorResponse.parser(), false));
 
   private static final Map<Integer, Kind> BY_TYPE =

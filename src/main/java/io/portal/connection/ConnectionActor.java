@@ -7,7 +7,14 @@ import io.portal.codec.FrameEncoder;
 import io.portal.codec.FrameError;
 import io.portal.codec.Messages;
 import java.time.Duration;
+import io.portal.protocol.v1.ErrorCode;
+import io.portal.protocol.v1.Event;
+import io.portal.protocol.v1.WatchCanceled;
+import io.portal.protocol.v1.WatchEvent;
+import io.portal.store.Watch;
 import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -115,6 +122,25 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     INSTANCE
   }
 
+  /** Open watch {@code id} (its id is already reserved in {@link ConnectionWatches}). */
+  private record WatchOpen(long id, Watch.Spec spec) implements Command {
+  }
+
+  private record WatchStop(long id) implements Command {
+  }
+
+  /** Events of watch {@code id}, from its watch actor. */
+  private record WatchEvents(long id, List<Watch.Event> events) implements Command {
+  }
+
+  /** Watch {@code id} follows {@code partition} from {@code revision} on. */
+  private record WatchStarted(long id, int partition, long revision) implements Command {
+  }
+
+  /** Watch {@code id} ended on its own (its history was compacted). */
+  private record WatchEnded(long id, String reason, Map<Integer, Long> resumeAfter) implements Command {
+  }
+
   /** The server's pause level held this connection back; look again. */
   private enum ResumeCheck implements Command {
     INSTANCE
@@ -137,6 +163,12 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private final LongSupplier nanoClock;
   private final Session session;
   private final ResponseSequencer sequencer = new ResponseSequencer();
+  private final ConnectionWatches watchIds;
+  /** Open watches: their actors, and per partition the revision of the last event pushed. */
+  private final Map<Long, OpenWatch> watches = new HashMap<>();
+
+  private record OpenWatch(ActorRef<Watch.Message> actor, Map<Integer, Long> pushed) {
+  }
   private final OutboundBuffer outbox = new OutboundBuffer();
 
   /** Frames received but not yet admitted (at most one inbound batch); their bytes are in the account. */
@@ -178,7 +210,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     this.timers = timers;
     this.id = id;
     this.remote = remote;
-    this.session = new Session(remote);
+    this.watchIds = new ConnectionWatches(context.getSelf(), settings.watchMaxOpen());
+    this.session = new Session(remote, watchIds);
     this.settings = settings;
     this.handler = handler;
     this.metrics = metrics;
@@ -206,6 +239,14 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
         timers -> new ConnectionActor(context, timers, id, remote, settings, handler, metrics, account, nanoClock)));
   }
 
+  static Command openWatch(long id, Watch.Spec spec) {
+    return new WatchOpen(id, spec);
+  }
+
+  static Command cancelWatch(long id) {
+    return new WatchStop(id);
+  }
+
   /** Handlers every behavior shares: stream set-up, answers, the socket's progress, limits. */
   private ReceiveBuilder<Command> common() {
     return newReceiveBuilder()
@@ -218,6 +259,17 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
         .onMessage(Evict.class, this::onEvict)
         .onMessageEquals(SoftLimitCheck.INSTANCE, this::onSoftLimitCheck)
         .onMessageEquals(CloseTimedOut.INSTANCE, this::onCloseTimedOut)
+        .onMessage(WatchOpen.class, this::onWatchOpen)
+        .onMessage(WatchStop.class, stop -> {
+          stopWatch(stop.id());
+          return Behaviors.same();
+        })
+        .onMessage(WatchEvents.class, this::onWatchEvents)
+        .onMessage(WatchStarted.class, this::onWatchStarted)
+        .onMessage(WatchEnded.class, ended -> {
+          metrics.watchesCompacted.incrementAndGet();
+          return endWatch(ended.id(), ErrorCode.COMPACTED, ended.reason(), ended.resumeAfter());
+        })
         .onSignal(PostStop.class, this::onPostStop);
   }
 
@@ -332,6 +384,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private Behavior<Command> onIdleCheck() {
     long idleNanos = nanoClock.getAsLong() - lastInboundNanos;
     long limitNanos = settings.idleTimeout().toNanos();
+    if (!watches.isEmpty()) { // a watching client waits for the server, as Redis spares its subscribers
+      lastInboundNanos = nanoClock.getAsLong();
+      idleNanos = 0;
+    }
     if (idleNanos < limitNanos) {
       timers.startSingleTimer(IdleCheck.INSTANCE, IdleCheck.INSTANCE, Duration.ofNanos(limitNanos - idleNanos));
       return Behaviors.same();
@@ -386,6 +442,110 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     abortStreams("connection actor stopped");
     account.close();
     return Behaviors.same();
+  }
+
+  private Behavior<Command> onWatchOpen(WatchOpen open) {
+    if (phase != Phase.OPEN) {
+      watchIds.release(open.id());
+      return Behaviors.same();
+    }
+    ActorRef<Command> self = getContext().getSelf();
+    long id = open.id();
+    Watch.Sink sink = new Watch.Sink() {
+      @Override
+      public void started(int partition, long revision) {
+        self.tell(new WatchStarted(id, partition, revision));
+      }
+
+      @Override
+      public void events(List<Watch.Event> events) {
+        self.tell(new WatchEvents(id, events));
+      }
+
+      @Override
+      public void ended(boolean compacted, String reason, Map<Integer, Long> resumeAfter) {
+        self.tell(new WatchEnded(id, reason, resumeAfter));
+      }
+    };
+    ActorRef<Watch.Message> actor = getContext().spawnAnonymous(handler.watcher(open.spec(), sink));
+    watches.put(id, new OpenWatch(actor, new HashMap<>(open.spec().after())));
+    metrics.watchesOpened.incrementAndGet();
+    return Behaviors.same();
+  }
+
+  /**
+   * Pushes a watch's events to the client, counted like responses. When the bytes held for the client are already
+   * over portal.watch.max-pending-bytes, the watch is cancelled instead (WATCH_TOO_SLOW), so a client that does not
+   * keep up with its watches loses them, not the server its memory.
+   */
+  private Behavior<Command> onWatchEvents(WatchEvents delivered) {
+    OpenWatch watch = watches.get(delivered.id());
+    if (watch == null || phase != Phase.OPEN) {
+      return Behaviors.same(); // cancelled meanwhile
+    }
+    WatchEvent.Builder frame = WatchEvent.newBuilder().setWatchId(delivered.id());
+    for (Watch.Event e : delivered.events()) {
+      if (!io.portal.auth.Users.reserved(e.key())) {
+        frame.addEvents(Event.newBuilder().setKindValue(e.kind().ordinal()).setKey(e.key()).setValue(e.value())
+            .setVersion(e.version()).setExpiresAtMillis(e.expiresAtMillis()).setPartition(e.partition())
+            .setRevision(e.revision()));
+      }
+    }
+    long held = account.held();
+    if (held > settings.watchMaxPendingBytes()) {
+      metrics.watchesTooSlow.incrementAndGet();
+      getContext().getLog().warn("connection {} from {}: watch {} cancelled: {} bytes wait for the client, over {} "
+          + "(portal.watch.max-pending-bytes)", id, remote, delivered.id(), held, settings.watchMaxPendingBytes());
+      return endWatch(delivered.id(), ErrorCode.WATCH_TOO_SLOW, "the client did not take its events: " + held
+          + " bytes were waiting for it, over the limit " + settings.watchMaxPendingBytes()
+          + " (portal.watch.max-pending-bytes); read the keys again and watch from resume_after", watch.pushed());
+    }
+    delivered.events().forEach(e -> watch.pushed().put(e.partition(), e.revision()));
+    if (frame.getEventsCount() > 0) {
+      push(frame.build());
+    }
+    return afterChange();
+  }
+
+  private Behavior<Command> onWatchStarted(WatchStarted started) {
+    OpenWatch watch = watches.get(started.id());
+    if (watch == null || phase != Phase.OPEN) {
+      return Behaviors.same();
+    }
+    watch.pushed().putIfAbsent(started.partition(), started.revision());
+    push(WatchEvent.newBuilder().setWatchId(started.id()).putProgress(started.partition(), started.revision())
+        .build());
+    return afterChange();
+  }
+
+  /** Ends watch {@code id}: its actor stops and the client is told why, with where to resume. */
+  private Behavior<Command> endWatch(long watchId, ErrorCode code, String reason, Map<Integer, Long> resumeAfter) {
+    if (!watches.containsKey(watchId)) {
+      return Behaviors.same();
+    }
+    stopWatch(watchId);
+    push(WatchCanceled.newBuilder().setWatchId(watchId).setCode(code).setReason(reason).putAllResumeAfter(resumeAfter)
+        .build());
+    return afterChange();
+  }
+
+  private void stopWatch(long watchId) {
+    OpenWatch watch = watches.remove(watchId);
+    watchIds.release(watchId);
+    if (watch != null) {
+      getContext().stop(watch.actor());
+      metrics.watchesClosed.incrementAndGet();
+    }
+  }
+
+  /** A frame the server sends on its own (a watch's), straight to the outbound buffer, counted in the account. */
+  private void push(MessageLite message) {
+    ByteString bytes = FrameEncoder.encode(Messages.typeOf(message), message);
+    account.add(bytes.size());
+    outbox.add(bytes);
+    if (account.held() > settings.outboundHardLimit()) {
+      overHardLimit = true;
+    }
   }
 
   /** Admits waiting frames while the in-flight limit and the byte account allow. Returns false on the hard limit. */

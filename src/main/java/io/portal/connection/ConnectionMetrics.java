@@ -17,6 +17,25 @@ public final class ConnectionMetrics {
   final AtomicLong closedFrameTimeout = new AtomicLong();
   final AtomicLong frameErrors = new AtomicLong();
   final AtomicLong requests = new AtomicLong();
+  final AtomicLong watchesOpened = new AtomicLong();
+  final AtomicLong watchesClosed = new AtomicLong();
+  final AtomicLong watchesTooSlow = new AtomicLong();
+  final AtomicLong watchesCompacted = new AtomicLong();
+
+  /** Watches open now, on every connection. */
+  public long watchesOpen() {
+    return watchesOpened.get() - watchesClosed.get();
+  }
+
+  /** Watches the server cancelled because their client did not take its events. */
+  public long watchesTooSlow() {
+    return watchesTooSlow.get();
+  }
+
+  /** Watches ended because the history they needed was gone. */
+  public long watchesCompacted() {
+    return watchesCompacted.get();
+  }
 
   /** Connections open right now. */
   public long live() {
@@ -73,6 +92,7 @@ public final class ConnectionMetrics {
     return "live=" + live() + " accepted=" + accepted() + " rejectedTooMany=" + rejectedTooMany()
         + " closedOutboundHard=" + closedOutboundHard() + " closedOutboundSoft=" + closedOutboundSoft()
         + " closedIdle=" + closedIdle() + " closedOverBudget=" + closedOverBudget()
-        + " closedFrameTimeout=" + closedFrameTimeout() + " frameErrors=" + frameErrors() + " requests=" + requests();
+        + " closedFrameTimeout=" + closedFrameTimeout() + " frameErrors=" + frameErrors() + " requests=" + requests()
+        + " watchesTooSlow=" + watchesTooSlow() + " watchesCompacted=" + watchesCompacted();
   }
 }

@@ -26,6 +26,8 @@ import static io.portal.config.ConfigValues.positiveDuration;
  *                             to this many bytes
  * @param frameTimeout         how long a frame may stay unfinished while the server waits for its bytes;
  *                             {@link Duration#ZERO} = no limit
+ * @param watchMaxPendingBytes bytes held for the client beyond which a watch whose next event arrives is cancelled
+ * @param watchMaxOpen         watches open at once on one connection
  */
 public record ConnectionSettings(
     int maxInFlight,
@@ -38,7 +40,9 @@ public record ConnectionSettings(
     int maxPayloadBytes,
     int maxKeyBytes,
     int readBatchBytes,
-    Duration frameTimeout) {
+    Duration frameTimeout,
+    long watchMaxPendingBytes,
+    int watchMaxOpen) {
 
   /** Reads the settings from the root config (paths start with {@code portal.}); names the setting on error. */
   public static ConnectionSettings fromConfig(Config config) {
@@ -59,6 +63,8 @@ public record ConnectionSettings(
         intIn(config, "portal.protocol.max-payload-bytes", 1, Integer.MAX_VALUE - 8),
         intIn(config, "portal.protocol.max-key-bytes", 1, Integer.MAX_VALUE),
         (int) Math.min(Integer.MAX_VALUE, positiveBytes(config, "portal.connection.read-batch-bytes")),
-        durationOrOff(config, "portal.protocol.frame-timeout"));
+        durationOrOff(config, "portal.protocol.frame-timeout"),
+        positiveBytes(config, "portal.watch.max-pending-bytes"),
+        intIn(config, "portal.watch.max-per-connection", 1, Integer.MAX_VALUE));
   }
 }

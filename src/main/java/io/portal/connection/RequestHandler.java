@@ -32,6 +32,10 @@ import io.portal.protocol.v1.ExpireRequest;
 import io.portal.protocol.v1.ExpireResponse;
 import io.portal.protocol.v1.KeyValue;
 import io.portal.protocol.v1.TxnRequest;
+import io.portal.protocol.v1.WatchCancelRequest;
+import io.portal.protocol.v1.WatchCancelResponse;
+import io.portal.protocol.v1.WatchRequest;
+import io.portal.protocol.v1.WatchResponse;
 import io.portal.protocol.v1.ScanRequest;
 import io.portal.protocol.v1.ScanResponse;
 import io.portal.protocol.v1.SetRequest;
@@ -44,6 +48,7 @@ import io.portal.store.KeyOrder;
 import io.portal.store.KvStore;
 import io.portal.store.Scan;
 import io.portal.store.Txn;
+import io.portal.store.Watch;
 import io.portal.store.Versioned;
 import io.portal.store.Write;
 import java.util.ArrayList;
@@ -137,6 +142,11 @@ public final class RequestHandler {
       return onBatch(batch, session, noWritesInFlight);
     } else if (request instanceof TxnRequest txn) {
       return onTxn(txn, session);
+    } else if (request instanceof WatchRequest watch) {
+      return onWatch(watch, session);
+    } else if (request instanceof WatchCancelRequest cancel) {
+      return done(WatchCancelResponse.newBuilder().setRequestId(cancel.getRequestId())
+          .setExisted(session.watches().cancel(cancel.getWatchId())).build());
     } else if (request instanceof PingRequest ping) {
       return done(PingResponse.newBuilder().setRequestId(ping.getRequestId()).setPayload(ping.getPayload()).build());
     } else if (request instanceof HelloRequest hello) {
@@ -155,6 +165,11 @@ public final class RequestHandler {
     }
     // unreachable while Messages.parseRequest and this switch list the same types
     return done(ErrorMapper.error(0, ErrorCode.INTERNAL, "no handler for message type " + frame.type()));
+  }
+
+  /** The behavior of a watch the connection opens (see {@link KvStore#watcher}). */
+  org.apache.pekko.actor.typed.Behavior<Watch.Message> watcher(Watch.Spec spec, Watch.Sink sink) {
+    return store.watcher(spec, sink);
   }
 
   /** False while the store would refuse {@code frame}, a write, for lack of room: the connection holds it back. */
@@ -327,6 +342,27 @@ public final class RequestHandler {
       }
       return run.get();
     });
+  }
+
+  private CompletionStage<MessageLite> onWatch(WatchRequest request, Session session) {
+    long id = request.getRequestId();
+    Optional<String> invalid = request.getPrefix() ? (request.getKey().size() > maxKeyBytes
+        ? Optional.of("prefix of " + request.getKey().size() + " bytes exceeds the largest key, " + maxKeyBytes)
+        : Optional.empty()) : Validation.checkKey(request.getKey(), maxKeyBytes);
+    if (invalid.isPresent()) {
+      return done(ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, invalid.get()));
+    }
+    Supplier<CompletionStage<MessageLite>> open = () -> {
+      Optional<String> refused = session.watches().open(request.getWatchId(),
+          new Watch.Spec(request.getKey(), request.getPrefix(), request.getAfterMap()));
+      return done(refused.isPresent() ? ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, refused.get())
+          : WatchResponse.newBuilder().setRequestId(id).setWatchId(request.getWatchId()).build());
+    };
+    if (users == null) {
+      return open.get();
+    }
+    return permitted(session, id, permissions -> permissions.canRead(request.getKey()) ? open.get()
+        : denied(session, id, permissions, request.getKey(), false));
   }
 
   private static List<Txn.Op> concat(List<Txn.Op> a, List<Txn.Op> b) {

@@ -15,9 +15,20 @@ final class Session {
   private String clientId;
   /** The last AUTH's outcome (what it granted, or why not); null before any. */
   private CompletableFuture<Permissions> permissions;
+  private final Watches watches;
 
   Session(String remote) {
+    this(remote, Watches.NONE);
+  }
+
+  Session(String remote, Watches watches) {
     this.remote = remote;
+    this.watches = watches;
+  }
+
+  /** The connection's watches. */
+  Watches watches() {
+    return watches;
   }
 
   /** The client's address. */

@@ -66,6 +66,12 @@ final class PortalMetrics {
         ConnectionMetrics::closedFrameTimeout, "frame-timeout");
     counter(r, "portal.frame.errors", "frames refused (malformed, too large)", connections,
         ConnectionMetrics::frameErrors, null);
+    Gauge.builder("portal.watches.open", connections, ConnectionMetrics::watchesOpen)
+        .description("watches open now").register(r);
+    counter(r, "portal.watches.ended", "watches the server ended, by reason", connections,
+        ConnectionMetrics::watchesTooSlow, "too-slow");
+    counter(r, "portal.watches.ended", "watches the server ended, by reason", connections,
+        ConnectionMetrics::watchesCompacted, "compacted");
     Gauge.builder("portal.client.bytes.held", memory, ClientMemory::total)
         .description("bytes held for clients: requests read and not answered, responses not yet sent").register(r);
     Gauge.builder("portal.client.bytes.budget", memory, ClientMemory::budget)

@@ -50,6 +50,12 @@ public interface KvStore {
    */
   CompletionStage<Txn.Result> txn(Txn.Request txn);
 
+  /**
+   * The behavior of one watch ({@link WatchActor}): spawned by its connection, it follows {@code spec}'s keys in
+   * every partition concerned and hands their changes to {@code sink} until it is stopped or ends (compacted).
+   */
+  org.apache.pekko.actor.typed.Behavior<Watch.Message> watcher(Watch.Spec spec, Watch.Sink sink);
+
   /** Applies a delete; completes with true when the key existed. A later create starts again at version 1. */
   CompletionStage<Boolean> delete(Write.Delete write);
 

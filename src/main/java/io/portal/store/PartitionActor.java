@@ -70,6 +70,18 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
   public record TxnReply(Txn.Result result, WriteReply refused) {
   }
 
+  /**
+   * Follow {@code spec}'s keys in this partition for {@code subscriber}, from revision {@code after} on (-1: from
+   * now); replaces the subscriber's earlier subscription. Answered with {@link Watch.Subscribed} (and the events
+   * after {@code after} from the history), or {@link Watch.Compacted} when the history does not reach back that far.
+   */
+  public record Subscribe(Watch.Spec spec, long after, ActorRef<Watch.Message> subscriber) implements Command {
+  }
+
+  /** Stop following for {@code subscriber}. */
+  public record Unsubscribe(ActorRef<Watch.Message> subscriber) implements Command {
+  }
+
   /** Start (recover) the partition if it is not running; replies once it serves. */
   public record Wake(ActorRef<Done> replyTo) implements Command {
   }
@@ -123,6 +135,22 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
   private PartitionState projected;
   private final GroupCommit commits;
   private final ExpiryIndex expiries = new ExpiryIndex();
+  /** The changes of the batch in flight, for the watchers once it is durable. */
+  private List<Change> persisting = List.of();
+  private final WatchHistory history;
+
+  /** A watcher's subscription: what it follows and the revision of the last event sent to it. */
+  private static final class Subscription {
+    final Watch.Spec spec;
+    long lastSent;
+
+    Subscription(Watch.Spec spec, long lastSent) {
+      this.spec = spec;
+      this.lastSent = lastSent;
+    }
+  }
+
+  private final java.util.Map<ActorRef<Watch.Message>, Subscription> subscriptions = new java.util.HashMap<>();
   private boolean stopping;
   /** What writes still waiting are answered once the journal has failed ({@link #onJournalStopped}). */
   private WriteReply failure;
@@ -141,6 +169,8 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     this.commits = new GroupCommit(settings.maxBatchChanges(), settings.maxBatchBytes());
     this.durable = recovered;
     this.projected = recovered;
+    this.history = new WatchHistory(settings.watchHistoryChanges(), settings.watchHistoryBytes(),
+        recovered.revision());
     local.publish(partitionId, durable);
     expiries.addAll(durable);
     getContext().getLog().debug("partition {} recovered: {} keys, {} remembered session writes, {} to expire",
@@ -239,9 +269,23 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
         .onMessage(FromJournal.class, this::onPersisted)
         .onMessageEquals(ExpiryTick.INSTANCE, this::onExpiryTick)
         .onMessageEquals(Stop.INSTANCE, this::onStop)
-        .onSignal(Terminated.class, this::onJournalStopped)
+        .onMessage(Subscribe.class, this::onSubscribe)
+        .onMessage(Unsubscribe.class, unsubscribe -> {
+          subscriptions.remove(unsubscribe.subscriber());
+          getContext().unwatch(unsubscribe.subscriber());
+          return this;
+        })
+        .onSignal(Terminated.class, terminated -> {
+          if (terminated.getRef().equals(wiring.journal())) {
+            return onJournalStopped(terminated);
+          }
+          subscriptions.remove(terminated.getRef()); // a watcher stopped, or its node is gone
+          return this;
+        })
         .onSignal(PostStop.class, signal -> {
           local.withdraw(partitionId, durable);
+          Watch.Gone gone = new Watch.Gone(partitionId, durable.revision());
+          subscriptions.keySet().forEach(subscriber -> subscriber.tell(gone));
           return this;
         })
         .build();
@@ -325,6 +369,8 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
   private Behavior<Command> onPersisted(FromJournal message) {
     JournalEvent.Persisted persisted = (JournalEvent.Persisted) message.event();
     durable = persisted.state();
+    notifyWatchers(persisting, durable.revision());
+    persisting = List.of();
     local.publish(partitionId, durable); // before anyone hears of the batch: a read after an answer sees it
     if (checkpointing) {
       return Behaviors.stopped();
@@ -416,9 +462,57 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
   }
 
   /** Sends the next batch to the journal unless one is in flight. */
+  private Behavior<Command> onSubscribe(Subscribe subscribe) {
+    long current = durable.revision();
+    long after = subscribe.after() < 0 ? current : subscribe.after();
+    ActorRef<Watch.Message> subscriber = subscribe.subscriber();
+    if (after < history.start() || after > current) {
+      subscriber.tell(new Watch.Compacted(partitionId, history.start()));
+      return this;
+    }
+    Subscription subscription = new Subscription(subscribe.spec(), after);
+    subscriptions.put(subscriber, subscription);
+    getContext().watch(subscriber);
+    subscriber.tell(new Watch.Subscribed(partitionId, after, getContext().getSelf()));
+    List<Watch.Event> missed = history.after(after, subscribe.spec(), partitionId);
+    if (!missed.isEmpty()) {
+      subscriber.tell(new Watch.Batch(partitionId, after, missed));
+      subscription.lastSent = missed.get(missed.size() - 1).revision();
+    }
+    return this;
+  }
+
+  /** {@code changes}, now durable, end at {@code revision}: into the history, and to the watchers they concern. */
+  private void notifyWatchers(List<Change> changes, long revision) {
+    long first = revision - changes.size() + 1;
+    for (int i = 0; i < changes.size(); i++) {
+      history.add(first + i, changes.get(i));
+    }
+    if (subscriptions.isEmpty()) {
+      return;
+    }
+    for (java.util.Map.Entry<ActorRef<Watch.Message>, Subscription> entry : subscriptions.entrySet()) {
+      Subscription subscription = entry.getValue();
+      List<Watch.Event> events = new java.util.ArrayList<>();
+      for (int i = 0; i < changes.size(); i++) {
+        Change change = changes.get(i);
+        Watch.Event event = subscription.spec.matches(change.key()) ? Watch.Event.of(change, partitionId, first + i)
+            : null;
+        if (event != null) {
+          events.add(event);
+        }
+      }
+      if (!events.isEmpty()) {
+        entry.getKey().tell(new Watch.Batch(partitionId, subscription.lastSent, events));
+        subscription.lastSent = events.get(events.size() - 1).revision();
+      }
+    }
+  }
+
   private void flush() {
     List<Change> changes = commits.nextBatch();
     if (!changes.isEmpty()) {
+      persisting = changes;
       wiring.journal().tell(new JournalCommand(new Applied(System.currentTimeMillis(), changes),
           wiring.journalReplies()));
     }

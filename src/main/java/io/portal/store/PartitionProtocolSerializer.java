@@ -10,6 +10,12 @@ import io.portal.store.proto.ScanItem;
 import io.portal.store.proto.ScanPartReply;
 import io.portal.store.proto.SetWrite;
 import io.portal.store.proto.StopCommand;
+import io.portal.store.proto.SubscribeCommand;
+import io.portal.store.proto.UnsubscribeCommand;
+import io.portal.store.proto.WatchBatchMessage;
+import io.portal.store.proto.WatchCompactedMessage;
+import io.portal.store.proto.WatchGoneMessage;
+import io.portal.store.proto.WatchSubscribedMessage;
 import io.portal.store.proto.TxnCommandMessage;
 import io.portal.store.proto.TxnReplyMessage;
 import io.portal.store.proto.WakeCommand;
@@ -66,6 +72,18 @@ public final class PartitionProtocolSerializer extends SerializerWithStringManif
       return "txn";
     } else if (o instanceof PartitionActor.TxnReply) {
       return "txn-reply";
+    } else if (o instanceof PartitionActor.Subscribe) {
+      return "subscribe";
+    } else if (o instanceof PartitionActor.Unsubscribe) {
+      return "unsubscribe";
+    } else if (o instanceof Watch.Subscribed) {
+      return "watch-subscribed";
+    } else if (o instanceof Watch.Batch) {
+      return "watch-batch";
+    } else if (o instanceof Watch.Compacted) {
+      return "watch-compacted";
+    } else if (o instanceof Watch.Gone) {
+      return "watch-gone";
     }
     throw new IllegalArgumentException("PartitionProtocolSerializer cannot write " + o.getClass().getName());
   }
@@ -121,6 +139,22 @@ public final class PartitionProtocolSerializer extends SerializerWithStringManif
         return TxnReplyMessage.newBuilder().setRefused(writeReply(reply.refused())).build().toByteArray();
       }
       return TxnMessages.reply(reply.result()).toByteArray();
+    } else if (o instanceof PartitionActor.Subscribe subscribe) {
+      return SubscribeCommand.newBuilder().setSpec(WatchMessages.spec(subscribe.spec())).setAfter(subscribe.after())
+          .setSubscriber(path(subscribe.subscriber())).build().toByteArray();
+    } else if (o instanceof PartitionActor.Unsubscribe unsubscribe) {
+      return UnsubscribeCommand.newBuilder().setSubscriber(path(unsubscribe.subscriber())).build().toByteArray();
+    } else if (o instanceof Watch.Subscribed subscribed) {
+      return WatchSubscribedMessage.newBuilder().setPartition(subscribed.partition())
+          .setRevision(subscribed.revision()).setPartitionRef(path(subscribed.partitionRef())).build().toByteArray();
+    } else if (o instanceof Watch.Batch batch) {
+      return WatchMessages.batch(batch).toByteArray();
+    } else if (o instanceof Watch.Compacted compacted) {
+      return WatchCompactedMessage.newBuilder().setPartition(compacted.partition())
+          .setHistoryStart(compacted.historyStart()).build().toByteArray();
+    } else if (o instanceof Watch.Gone gone) {
+      return WatchGoneMessage.newBuilder().setPartition(gone.partition()).setRevision(gone.revision()).build()
+          .toByteArray();
     } else if (o instanceof PartitionActor.ScanPart scan) {
       Scan.Query q = scan.query();
       return ScanCommand.newBuilder().setFrom(q.from()).setEnd(q.end()).setLimit(q.limit())
@@ -174,6 +208,27 @@ public final class PartitionProtocolSerializer extends SerializerWithStringManif
               ? new Versioned(read.getValue(), read.getVersion(), read.getExpiresAtMillis()) : null);
         }
         case "write-reply" -> writeReply(io.portal.store.proto.WriteReply.parseFrom(bytes));
+        case "subscribe" -> {
+          SubscribeCommand subscribe = SubscribeCommand.parseFrom(bytes);
+          yield new PartitionActor.Subscribe(WatchMessages.spec(subscribe.getSpec()), subscribe.getAfter(),
+              ref(subscribe.getSubscriber()));
+        }
+        case "unsubscribe" -> new PartitionActor.Unsubscribe(ref(UnsubscribeCommand.parseFrom(bytes)
+            .getSubscriber()));
+        case "watch-subscribed" -> {
+          WatchSubscribedMessage subscribed = WatchSubscribedMessage.parseFrom(bytes);
+          yield new Watch.Subscribed(subscribed.getPartition(), subscribed.getRevision(),
+              ref(subscribed.getPartitionRef()));
+        }
+        case "watch-batch" -> WatchMessages.batch(WatchBatchMessage.parseFrom(bytes));
+        case "watch-compacted" -> {
+          WatchCompactedMessage compacted = WatchCompactedMessage.parseFrom(bytes);
+          yield new Watch.Compacted(compacted.getPartition(), compacted.getHistoryStart());
+        }
+        case "watch-gone" -> {
+          WatchGoneMessage gone = WatchGoneMessage.parseFrom(bytes);
+          yield new Watch.Gone(gone.getPartition(), gone.getRevision());
+        }
         case "txn" -> {
           TxnCommandMessage command = TxnCommandMessage.parseFrom(bytes);
           yield new PartitionActor.TxnCommand(TxnMessages.request(command), ref(command.getReplyTo()));

@@ -29,7 +29,7 @@ import scala.collection.mutable.Builder;
  */
 public final class PartitionState {
   private static final PartitionState EMPTY = new PartitionState(
-      TreeMap$.MODULE$.empty(KeyOrder.ORDERING), 0, HashMap$.MODULE$.empty(), Queue$.MODULE$.empty());
+      TreeMap$.MODULE$.empty(KeyOrder.ORDERING), 0, HashMap$.MODULE$.empty(), Queue$.MODULE$.empty(), 0);
   private static final java.lang.invoke.VarHandle LONG = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
       long[].class, java.nio.ByteOrder.BIG_ENDIAN);
   /** Bytes before the value in a {@link #record}: version and expiry time. */
@@ -41,13 +41,24 @@ public final class PartitionState {
   private final HashMap<Origin, DedupRecord> dedup;
   /** The dedup records, oldest first, for eviction by age and count. */
   private final Queue<DedupRecord> dedupOrder;
+  /** Changes applied to this partition since it began: the position of its latest change in its history. */
+  private final long revision;
 
   private PartitionState(TreeMap<ByteString, byte[]> entries, long bytes, HashMap<Origin, DedupRecord> dedup,
-      Queue<DedupRecord> dedupOrder) {
+      Queue<DedupRecord> dedupOrder, long revision) {
     this.entries = entries;
     this.bytes = bytes;
     this.dedup = dedup;
     this.dedupOrder = dedupOrder;
+    this.revision = revision;
+  }
+
+  /**
+   * How many changes this partition has taken since it began (kept in snapshots): the revision of its latest change.
+   * The changes of an event take the revisions after the state's, in order.
+   */
+  public long revision() {
+    return revision;
   }
 
   public static PartitionState empty() {
@@ -239,7 +250,7 @@ public final class PartitionState {
         newDedup = newDedup.removed(evicted.origin());
       }
     }
-    return new PartitionState(newEntries, newBytes, newDedup, newOrder);
+    return new PartitionState(newEntries, newBytes, newDedup, newOrder, revision + event.changes().size());
   }
 
   /** Builds a state from snapshot contents: {@link #put} every entry, then {@link #build} with the dedup records. */
@@ -265,19 +276,24 @@ public final class PartitionState {
 
     /** The state, with {@code dedupOldestFirst} remembered. */
     public PartitionState build(Iterable<DedupRecord> dedupOldestFirst) {
-      return withDedup(map.result(), bytes, dedupOldestFirst);
+      return build(dedupOldestFirst, 0);
+    }
+
+    /** The state at {@code revision}, with {@code dedupOldestFirst} remembered. */
+    public PartitionState build(Iterable<DedupRecord> dedupOldestFirst, long revision) {
+      return withDedup(map.result(), bytes, dedupOldestFirst, revision);
     }
   }
 
   private static PartitionState withDedup(TreeMap<ByteString, byte[]> map, long bytes,
-      Iterable<DedupRecord> dedupOldestFirst) {
+      Iterable<DedupRecord> dedupOldestFirst, long revision) {
     HashMap<Origin, DedupRecord> dedupMap = HashMap$.MODULE$.empty();
     Queue<DedupRecord> order = Queue$.MODULE$.empty();
     for (DedupRecord record : dedupOldestFirst) {
       dedupMap = dedupMap.updated(record.origin(), record);
       order = order.enqueue(record);
     }
-    return new PartitionState(map, bytes, dedupMap, order);
+    return new PartitionState(map, bytes, dedupMap, order, revision);
   }
 
   /** Calls {@code consumer} with every key that has an expiry time and that time, reading nothing else. */

@@ -104,6 +104,11 @@ public final class PartitionedKvStore implements KvStore {
   }
 
   @Override
+  public org.apache.pekko.actor.typed.Behavior<Watch.Message> watcher(Watch.Spec spec, Watch.Sink sink) {
+    return WatchActor.create(spec, sink, partitions, partitionRef);
+  }
+
+  @Override
   public CompletionStage<Txn.Result> txn(Txn.Request txn) {
     java.util.Iterator<ByteString> keys = txn.keys().iterator();
     if (!keys.hasNext()) {

@@ -128,6 +128,9 @@ public final class StoreSerializer extends SerializerWithStringManifest {
     for (var record : dedup) {
       total += CodedOutputStream.computeMessageSize(2, record);
     }
+    if (state.revision() != 0) {
+      total += CodedOutputStream.computeInt64Size(3, state.revision());
+    }
     if (total > Integer.MAX_VALUE - 16) {
       throw new IllegalArgumentException("a snapshot of " + state.size() + " keys would take " + total
           + " bytes, more than one array holds");
@@ -152,6 +155,9 @@ public final class StoreSerializer extends SerializerWithStringManifest {
       for (var record : dedup) {
         out.writeMessage(2, record);
       }
+      if (state.revision() != 0) {
+        out.writeInt64(3, state.revision());
+      }
       out.checkNoSpaceLeft();
     } catch (java.io.IOException e) {
       throw new IllegalStateException("writing a snapshot of " + state.size() + " keys", e);
@@ -171,6 +177,7 @@ public final class StoreSerializer extends SerializerWithStringManifest {
     in.setSizeLimit(Integer.MAX_VALUE);
     PartitionState.Loader loader = new PartitionState.Loader();
     List<DedupRecord> dedup = new ArrayList<>();
+    long revision = 0;
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (WireFormat.getTagFieldNumber(tag)) {
         case 1 -> {
@@ -202,10 +209,11 @@ public final class StoreSerializer extends SerializerWithStringManifest {
           dedup.add(new DedupRecord(fromProto(d.getOrigin()), d.getTimestampMillis(),
               new Outcome(d.getIsDelete(), d.getVersion(), d.getDeleted())));
         }
+        case 3 -> revision = in.readInt64();
         default -> in.skipField(tag);
       }
     }
-    return loader.build(dedup);
+    return loader.build(dedup, revision);
   }
 
   static io.portal.store.proto.Origin toProto(Origin origin) {

@@ -31,7 +31,9 @@ public record StoreSettings(
     long maxWriteBytesInFlight,
     int expiryBatch,
     Duration recoveryTimeout,
-    Duration wakeInterval) {
+    Duration wakeInterval,
+    int watchHistoryChanges,
+    long watchHistoryBytes) {
 
   public static StoreSettings fromConfig(Config config) {
     return fromConfig(config, Runtime.getRuntime().maxMemory());
@@ -66,6 +68,8 @@ public record StoreSettings(
             ? Math.max(1, maxHeapBytes / 64) : positiveBytes(config, "portal.store.max-write-bytes-in-flight"),
         intIn(config, "portal.store.expiry-batch", 1, Integer.MAX_VALUE),
         positiveDuration(config, "portal.store.recovery-timeout"),
-        positiveDuration(config, "portal.store.wake-interval"));
+        positiveDuration(config, "portal.store.wake-interval"),
+        intIn(config, "portal.watch.history-changes", 1, Integer.MAX_VALUE),
+        positiveBytes(config, "portal.watch.history-bytes"));
   }
 }

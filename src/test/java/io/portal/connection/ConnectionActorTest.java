@@ -57,7 +57,7 @@ class ConnectionActorTest {
   private static ConnectionSettings settings(int maxInFlight, long hard, long soft, Duration softDuration,
       Duration idle) {
     return new ConnectionSettings(maxInFlight, hard, soft, softDuration, 64 * 1024, idle, Duration.ofSeconds(5),
-        1 << 20, 64, 64 * 1024, Duration.ofSeconds(10));
+        1 << 20, 64, 64 * 1024, Duration.ofSeconds(10), 4 << 20, 100);
   }
 
   /** One connection actor with probes for its inbound acks and its outbound stream. */

@@ -66,6 +66,12 @@ final class FakeStore implements KvStore {
   }
 
   @Override
+  public org.apache.pekko.actor.typed.Behavior<io.portal.store.Watch.Message> watcher(io.portal.store.Watch.Spec spec,
+      io.portal.store.Watch.Sink sink) {
+    return org.apache.pekko.actor.typed.javadsl.Behaviors.empty();
+  }
+
+  @Override
   public CompletionStage<Long> expire(Write.Expire write) {
     return CompletableFuture.completedFuture(0L);
   }

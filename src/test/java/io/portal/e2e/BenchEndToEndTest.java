@@ -72,7 +72,8 @@ class BenchEndToEndTest {
         }
       }
       long measured = (long) txn.number("requests");
-      assertTrue(versions >= measured && versions <= measured + 10, versions + " pairs for " + measured + " counted");
+      // as in the test above: what completed just outside the measured time is written but not counted
+      assertTrue(versions >= measured && versions <= measured + 100, versions + " pairs for " + measured + " counted");
 
       BenchRun scan = BenchRun.of("--port", String.valueOf(server.port()), "--ops", "scan", "--scan-page", "10",
           "--requests", "30", "--connections", "1", "--pipeline", "1", "--warmup", "0s");

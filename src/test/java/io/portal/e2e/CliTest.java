@@ -68,6 +68,22 @@ class CliTest {
   }
 
   @Test
+  void watchPrintsChangesUntilItsCount() throws Exception {
+    java.util.concurrent.CompletableFuture<Result> watching = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> cli("watch", "--prefix", "cw:", "--count", "3"));
+    Thread.sleep(1500); // the watch follows every partition before the writes
+    assertEquals(0, cli("set", "cw:a", "1").status());
+    assertEquals(0, cli("set", "cw-not:b", "x").status());
+    assertEquals(0, cli("set", "cw:a", "2").status());
+    assertEquals(0, cli("del", "cw:a").status());
+    assertEquals(new Result(0, "PUT cw:a 1 (version 1)\nPUT cw:a 2 (version 2)\nDELETE cw:a\n", ""),
+        watching.get(20, java.util.concurrent.TimeUnit.SECONDS));
+    Result neither = cli("watch");
+    assertEquals(2, neither.status());
+    assertTrue(neither.err().contains("give KEY or --prefix P"), neither.err());
+  }
+
+  @Test
   void ttlExpirePersistMgetMsetAndTxn() {
     assertEquals(new Result(0, "OK version 1\n", ""), cli("set", "cx", "v", "--ttl", "1h"));
     Result ttl = cli("ttl", "cx");
@@ -194,7 +210,7 @@ class CliTest {
     Result unknown = cli("frob", "x");
     assertEquals(2, unknown.status());
     assertTrue(unknown.err().startsWith("error: unknown command 'frob' (commands: ping, set, get, del, user, role, "
-        + "status, members, backup, scan, ttl, expire, persist, mget, mset, txn)\n"), unknown.err());
+        + "status, members, backup, scan, ttl, expire, persist, mget, mset, txn, watch)\n"), unknown.err());
 
     Result usage = cli("set", "only-a-key");
     assertEquals(2, usage.status());

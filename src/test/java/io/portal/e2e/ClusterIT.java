@@ -202,6 +202,38 @@ class ClusterIT {
     return thread;
   }
 
+  /**
+   * A watch that lived through partitions moving: it either still runs and has shown, per key, every acknowledged
+   * write in order (a write that failed at the client may show too: it may have been applied), or it ended telling
+   * the client to read again (COMPACTED). It never ends silently or loses a write.
+   */
+  private static void checkWatchAcrossMoves(Map<String, List<String>> watched, Map<String, List<String>> written,
+      java.util.concurrent.CompletableFuture<io.portal.protocol.v1.WatchCanceled> ended, long failedWrites)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!ended.isDone() && System.nanoTime() < deadline && !written.entrySet().stream().allMatch(e ->
+        watched.getOrDefault(e.getKey(), List.of()).containsAll(e.getValue()))) {
+      Thread.sleep(100);
+    }
+    if (ended.isDone()) {
+      io.portal.protocol.v1.WatchCanceled canceled = ended.join();
+      System.out.println("ClusterIT: the watch across moves ended: " + canceled.getCode() + " " + canceled.getReason());
+      assertEquals(io.portal.protocol.v1.ErrorCode.COMPACTED, canceled.getCode(), canceled.getReason());
+      return;
+    }
+    long events = watched.values().stream().mapToLong(List::size).sum();
+    long writes = written.values().stream().mapToLong(List::size).sum();
+    System.out.printf("ClusterIT: a watch through node 1 saw %d events for %d acknowledged writes (%d failed) "
+        + "while nodes 2 and 3 left and rejoined%n", events, writes, failedWrites);
+    written.forEach((key, values) -> {
+      List<String> seen = watched.getOrDefault(key, List.of()).stream().filter(values::contains).toList();
+      assertEquals(values, seen, "the watch's events of " + key + ", in order");
+    });
+    if (failedWrites == 0) {
+      assertEquals(writes, events, "no event twice");
+    }
+  }
+
   private static void verify(PortalClient reader, Map<String, String> acked) {
     for (Map.Entry<String, String> expected : acked.entrySet()) {
       Entry entry = reader.get(expected.getKey()).orElseThrow(
@@ -238,6 +270,41 @@ class ClusterIT {
                 "key " + i + " through node " + node.port);
           }
         }
+      }
+
+      // a watch through node 1 sees the writes made through nodes 2 and 3, to partitions on every node
+      try (PortalClient watching = client(List.of(n1), 3);
+          PortalClient via2 = client(List.of(n2), 3);
+          PortalClient via3 = client(List.of(n3), 3)) {
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        PortalClient.Watch watch = watching.watch(io.portal.protocol.v1.WatchRequest.newBuilder()
+            .setKey(ByteString.copyFromUtf8("watched-")).setPrefix(true), new io.portal.client.WatchListener() {
+              @Override
+              public void onEvents(List<io.portal.protocol.v1.Event> events) {
+                events.forEach(e -> seen.add(e.getKey().toStringUtf8() + "=" + e.getValue().toStringUtf8()));
+              }
+
+              @Override
+              public void onCanceled(io.portal.protocol.v1.WatchCanceled canceled) {
+                seen.add("canceled: " + canceled.getReason());
+              }
+            });
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (watch.positions().size() < PARTITIONS && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        assertEquals(PARTITIONS, watch.positions().size(), "the watch follows every partition, on every node");
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+          (i % 2 == 0 ? via2 : via3).set("watched-" + i, "w" + i);
+          expected.add("watched-" + i + "=w" + i);
+        }
+        while (seen.size() < 40 && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        assertEquals(new java.util.HashSet<>(expected), new java.util.HashSet<>(seen), "every write, once");
+        assertEquals(40, seen.size());
+        watch.cancel();
       }
 
       // a scan through any node reads the partitions of all three, in key order
@@ -325,7 +392,47 @@ class ClusterIT {
       // the writers go on
       cluster.restart(n3);
       long failuresBeforeLeave = failures.get();
+      // a watch through node 1 follows its partitions as nodes 2 and 3 leave and come back (partitions move)
+      PortalClient watching = client(List.of(n1), 3);
+      Map<String, List<String>> watched = new ConcurrentHashMap<>();
+      java.util.concurrent.CompletableFuture<io.portal.protocol.v1.WatchCanceled> watchEnded =
+          new java.util.concurrent.CompletableFuture<>();
+      PortalClient.Watch moving = watching.watch(io.portal.protocol.v1.WatchRequest.newBuilder()
+          .setKey(ByteString.copyFromUtf8("m-")).setPrefix(true), new io.portal.client.WatchListener() {
+            @Override
+            public void onEvents(List<io.portal.protocol.v1.Event> events) {
+              events.forEach(e -> watched.computeIfAbsent(e.getKey().toStringUtf8(),
+                  k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(e.getValue().toStringUtf8()));
+            }
+
+            @Override
+            public void onCanceled(io.portal.protocol.v1.WatchCanceled canceled) {
+              watchEnded.complete(canceled);
+            }
+          });
+      Map<String, List<String>> written = new ConcurrentHashMap<>();
+      AtomicBoolean movingWriter = new AtomicBoolean(true);
+      AtomicLong movingFailures = new AtomicLong();
+      Thread mWriter = new Thread(() -> {
+        for (long i = 0; movingWriter.get(); i++) {
+          String key = "m-" + (i % 20);
+          try {
+            c1.set(key, "m#" + i);
+            written.computeIfAbsent(key, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add("m#" + i);
+          } catch (RuntimeException e) {
+            movingFailures.incrementAndGet();
+          }
+        }
+      }, "writer-m");
+      mWriter.start();
       for (Node node : List.of(n2, n3, n1)) {
+        if (node == n1) {
+          movingWriter.set(false);
+          mWriter.join(30_000);
+          checkWatchAcrossMoves(watched, written, watchEnded, movingFailures.get());
+          moving.cancel();
+          watching.close();
+        }
         long leftAt = System.nanoTime();
         node.process.process.toHandle().destroy();
         assertTrue(node.process.process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "node left");

@@ -41,7 +41,7 @@ class PartitionActorTest {
     return new StoreSettings(1, Duration.ofSeconds(5), true, Path.of("unused"),
         new DedupPolicy(Duration.ofMinutes(10), 1000), new SnapshotRule(100, 1 << 20), 4096, 4 << 20, 1000, maxPendingBytes, 64L << 20,
         1000, Duration.ofSeconds(10),
-        Duration.ofSeconds(10));
+        Duration.ofSeconds(10), 10_000, 1 << 20);
   }
 
   private static ByteString utf8(String s) {

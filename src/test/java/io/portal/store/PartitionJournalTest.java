@@ -41,7 +41,7 @@ class PartitionJournalTest {
     StoreSettings settings = new StoreSettings(1, Duration.ofSeconds(5), true, Path.of("unused"),
         new DedupPolicy(Duration.ofMinutes(10), 1000), new SnapshotRule(100, 1 << 20), 4096, 4 << 20, 1000, 32L << 20, 64L << 20,
         1000, Duration.ofSeconds(10),
-        Duration.ofSeconds(10));
+        Duration.ofSeconds(10), 10_000, 1 << 20);
     TestProbe<JournalEvent> partition = testKit.createTestProbe();
     EventSourcedBehaviorTestKit<JournalCommand, Applied, PartitionState> kit = EventSourcedBehaviorTestKit.create(
         testKit.system(), PartitionJournal.create(3, partition.ref(), settings),
@@ -72,7 +72,7 @@ class PartitionJournalTest {
   void aSnapshotComesWithGrowthAndDeletesTheEventsAndSnapshotsBeforeIt() throws InterruptedException {
     StoreSettings settings = new StoreSettings(1, Duration.ofSeconds(5), true, Path.of("unused"),
         new DedupPolicy(Duration.ofMinutes(10), 1000), new SnapshotRule(100, 200), 4096, 4 << 20, 1000, 32L << 20,
-        64L << 20, 1000, Duration.ofSeconds(10), Duration.ofSeconds(10));
+        64L << 20, 1000, Duration.ofSeconds(10), Duration.ofSeconds(10), 10_000, 1 << 20);
     TestProbe<JournalEvent> partition = testKit.createTestProbe();
     EventSourcedBehaviorTestKit<JournalCommand, Applied, PartitionState> kit = EventSourcedBehaviorTestKit.create(
         testKit.system(), PartitionJournal.create(16, partition.ref(), settings), // 16: no stagger
