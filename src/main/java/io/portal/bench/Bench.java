@@ -62,6 +62,10 @@ public final class Bench implements Callable<Integer> {
       + "only) (default: ${DEFAULT-VALUE})")
   String ops;
 
+  @Option(names = "--watchers", defaultValue = "0", description = "connections that each watch the prefix key: "
+      + "while the load runs; prints the events delivered to them (Portal only) (default: ${DEFAULT-VALUE})")
+  int watchers;
+
   @Option(names = "--scan-page", defaultValue = "1000", description = "keys per page with --ops scan "
       + "(default: ${DEFAULT-VALUE})")
   int scanPage;
@@ -107,6 +111,7 @@ public final class Bench implements Callable<Integer> {
   private final Recorder recorder = new Recorder(3);
   private final LongAdder completed = new LongAdder();
   private final LongAdder scannedKeys = new LongAdder();
+  private final LongAdder watchEvents = new LongAdder();
   private final Map<ErrorCode, LongAdder> errors = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicLong nextKey = new java.util.concurrent.atomic.AtomicLong();
   private volatile boolean measuring;
@@ -133,8 +138,9 @@ public final class Bench implements Callable<Integer> {
           + "ops in set|get|del|mixed|txn|scan, protocol portal|resp|etcd|etcd-json");
       return 2;
     }
-    if ((ops.equals("txn") || ops.equals("scan")) && !protocol.equals("portal")) {
-      spec.commandLine().getErr().println("error: --ops " + ops + " is Portal's: use --protocol portal");
+    if ((ops.equals("txn") || ops.equals("scan") || watchers > 0) && !protocol.equals("portal")) {
+      spec.commandLine().getErr().println("error: --ops txn, --ops scan and --watchers are Portal's: use "
+          + "--protocol portal");
       return 2;
     }
     if (protocol.equals("etcd") && !hasClass(JETCD_TARGET)) {
@@ -167,8 +173,36 @@ public final class Bench implements Callable<Integer> {
       clients.forEach(Target::close);
       return 2;
     }
-    out.printf("bench: %s %s, %d connections, pipeline %d, %d-byte values, %d keys, warmup %s, then %s%n", protocol,
-        ops, connections, pipeline, valueSize, keys, warmup, requests > 0 ? requests + " requests" : duration);
+    List<PortalClient> watching = new ArrayList<>();
+    try {
+      for (int i = 0; i < watchers; i++) {
+        PortalClient watcher = PortalClient.connect(host, port, tls.apply(PortalClient.Options.defaults()
+            .withoutSession()));
+        watching.add(watcher);
+        watcher.watch(io.portal.protocol.v1.WatchRequest.newBuilder().setKey(ByteString.copyFromUtf8("key:"))
+            .setPrefix(true), new io.portal.client.WatchListener() {
+              @Override
+              public void onEvents(List<io.portal.protocol.v1.Event> events) {
+                if (measuring) {
+                  watchEvents.add(events.size());
+                }
+              }
+
+              @Override
+              public void onCanceled(io.portal.protocol.v1.WatchCanceled canceled) {
+                errors.computeIfAbsent(canceled.getCode(), c -> new LongAdder()).increment();
+              }
+            });
+      }
+    } catch (PortalException e) {
+      spec.commandLine().getErr().println("error: cannot open the watchers: " + e.getMessage());
+      watching.forEach(PortalClient::close);
+      clients.forEach(Target::close);
+      return 2;
+    }
+    out.printf("bench: %s %s, %d connections, pipeline %d, %d-byte values, %d keys, warmup %s, then %s%s%n", protocol,
+        ops, connections, pipeline, valueSize, keys, warmup, requests > 0 ? requests + " requests" : duration,
+        watchers > 0 ? ", " + watchers + " watchers of key:" : "");
 
     AtomicBoolean running = new AtomicBoolean(true);
     for (Target client : clients) {
@@ -180,6 +214,7 @@ public final class Bench implements Callable<Integer> {
     recorder.reset();
     completed.reset();
     scannedKeys.reset();
+    watchEvents.reset();
     errors.clear();
     long cpuStart = processCpuNanos();
     long start = System.nanoTime();
@@ -215,10 +250,16 @@ public final class Bench implements Callable<Integer> {
     running.set(false);
     Thread.sleep(200); // let the chains see the stop
     clients.forEach(Target::close);
+    long delivered = watchEvents.sum();
+    watching.forEach(PortalClient::close);
 
     double throughput = total * 1e9 / elapsed;
     out.printf("%nrequests %,d in %.2f s: %,.0f ops/s%n", total, elapsed / 1e9, throughput);
     out.printf("errors %d %s%n", errorCount(), errorsByCode());
+    if (watchers > 0) {
+      out.printf("watch events delivered %,d to %d watchers: %,.0f events/s%n", delivered, watchers,
+          delivered * 1e9 / elapsed);
+    }
     if (ops.equals("scan")) {
       out.printf("keys scanned %,d: %,.0f keys/s%n", scannedKeys.sum(), scannedKeys.sum() * 1e9 / elapsed);
     }

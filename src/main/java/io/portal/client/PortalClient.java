@@ -403,8 +403,8 @@ public final class PortalClient implements AutoCloseable {
     connection.addWatch(id, new ClientConnection.Pushed() {
       @Override
       public void event(io.portal.protocol.v1.WatchEvent event) {
-        event.getProgressMap().forEach(watch.positions::putIfAbsent);
-        event.getEventsList().forEach(e -> watch.positions.put(e.getPartition(), e.getRevision()));
+        event.getProgressMap().forEach((partition, revision) -> watch.positions.merge(partition, revision, Math::max));
+        event.getEventsList().forEach(e -> watch.positions.merge(e.getPartition(), e.getRevision(), Math::max));
         if (event.getEventsCount() > 0) {
           listener.onEvents(event.getEventsList());
         }

@@ -133,8 +133,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   private record WatchEvents(long id, List<Watch.Event> events) implements Command {
   }
 
-  /** Watch {@code id} follows {@code partition} from {@code revision} on. */
-  private record WatchStarted(long id, int partition, long revision) implements Command {
+  /** Watch {@code id}'s position in {@code partition} is {@code revision}. */
+  private record WatchProgress(long id, int partition, long revision) implements Command {
   }
 
   /** Watch {@code id} ended on its own (its history was compacted). */
@@ -167,8 +167,32 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
   /** Open watches: their actors, and per partition the revision of the last event pushed. */
   private final Map<Long, OpenWatch> watches = new HashMap<>();
 
-  private record OpenWatch(ActorRef<Watch.Message> actor, Map<Integer, Long> pushed) {
+  /**
+   * An open watch: its actor, per partition its position as last known (from events and progress), and the progress
+   * not yet told to the client.
+   */
+  private static final class OpenWatch {
+    final ActorRef<Watch.Message> actor;
+    final Map<Integer, Long> pushed;
+    final Map<Integer, Long> untold = new HashMap<>();
+    long toldAtNanos;
+
+    OpenWatch(ActorRef<Watch.Message> actor, Map<Integer, Long> pushed) {
+      this.actor = actor;
+      this.pushed = pushed;
+    }
+
+    Map<Integer, Long> pushed() {
+      return pushed;
+    }
+
+    ActorRef<Watch.Message> actor() {
+      return actor;
+    }
   }
+
+  /** Progress without events is told to a watch's client at most this often (a partition's start at once). */
+  private static final long PROGRESS_EVERY_NANOS = 1_000_000_000L;
   private final OutboundBuffer outbox = new OutboundBuffer();
 
   /** Frames received but not yet admitted (at most one inbound batch); their bytes are in the account. */
@@ -265,7 +289,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
           return Behaviors.same();
         })
         .onMessage(WatchEvents.class, this::onWatchEvents)
-        .onMessage(WatchStarted.class, this::onWatchStarted)
+        .onMessage(WatchProgress.class, this::onWatchProgress)
         .onMessage(WatchEnded.class, ended -> {
           metrics.watchesCompacted.incrementAndGet();
           return endWatch(ended.id(), ErrorCode.COMPACTED, ended.reason(), ended.resumeAfter());
@@ -453,8 +477,8 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     long id = open.id();
     Watch.Sink sink = new Watch.Sink() {
       @Override
-      public void started(int partition, long revision) {
-        self.tell(new WatchStarted(id, partition, revision));
+      public void progress(int partition, long revision) {
+        self.tell(new WatchProgress(id, partition, revision));
       }
 
       @Override
@@ -507,14 +531,20 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     return afterChange();
   }
 
-  private Behavior<Command> onWatchStarted(WatchStarted started) {
-    OpenWatch watch = watches.get(started.id());
+  private Behavior<Command> onWatchProgress(WatchProgress progress) {
+    OpenWatch watch = watches.get(progress.id());
     if (watch == null || phase != Phase.OPEN) {
       return Behaviors.same();
     }
-    watch.pushed().putIfAbsent(started.partition(), started.revision());
-    push(WatchEvent.newBuilder().setWatchId(started.id()).putProgress(started.partition(), started.revision())
-        .build());
+    boolean started = watch.pushed().put(progress.partition(), progress.revision()) == null;
+    watch.untold.put(progress.partition(), progress.revision());
+    long now = nanoClock.getAsLong();
+    if (!started && now - watch.toldAtNanos < PROGRESS_EVERY_NANOS) {
+      return Behaviors.same();
+    }
+    watch.toldAtNanos = now;
+    push(WatchEvent.newBuilder().setWatchId(progress.id()).putAllProgress(watch.untold).build());
+    watch.untold.clear();
     return afterChange();
   }
 

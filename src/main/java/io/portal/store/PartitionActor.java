@@ -139,16 +139,23 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
   private List<Change> persisting = List.of();
   private final WatchHistory history;
 
-  /** A watcher's subscription: what it follows and the revision of the last event sent to it. */
+  /**
+   * A watcher's subscription: what it follows, the revision of the last event sent to it, and when it was last told
+   * of progress without events.
+   */
   private static final class Subscription {
     final Watch.Spec spec;
     long lastSent;
+    long progressAtMillis;
 
     Subscription(Watch.Spec spec, long lastSent) {
       this.spec = spec;
       this.lastSent = lastSent;
     }
   }
+
+  /** How often a watcher is told of changes it did not match, so that its position keeps up with the partition. */
+  private static final long PROGRESS_MILLIS = 1000;
 
   private final java.util.Map<ActorRef<Watch.Message>, Subscription> subscriptions = new java.util.HashMap<>();
   private boolean stopping;
@@ -284,8 +291,8 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
         })
         .onSignal(PostStop.class, signal -> {
           local.withdraw(partitionId, durable);
-          Watch.Gone gone = new Watch.Gone(partitionId, durable.revision());
-          subscriptions.keySet().forEach(subscriber -> subscriber.tell(gone));
+          subscriptions.forEach((subscriber, subscription) ->
+              subscriber.tell(new Watch.Gone(partitionId, durable.revision(), subscription.lastSent)));
           return this;
         })
         .build();
@@ -475,10 +482,11 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     getContext().watch(subscriber);
     subscriber.tell(new Watch.Subscribed(partitionId, after, getContext().getSelf()));
     List<Watch.Event> missed = history.after(after, subscribe.spec(), partitionId);
+    subscriber.tell(new Watch.Batch(partitionId, after, missed, current));
     if (!missed.isEmpty()) {
-      subscriber.tell(new Watch.Batch(partitionId, after, missed));
       subscription.lastSent = missed.get(missed.size() - 1).revision();
     }
+    subscription.progressAtMillis = System.currentTimeMillis();
     return this;
   }
 
@@ -491,6 +499,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     if (subscriptions.isEmpty()) {
       return;
     }
+    long now = System.currentTimeMillis();
     for (java.util.Map.Entry<ActorRef<Watch.Message>, Subscription> entry : subscriptions.entrySet()) {
       Subscription subscription = entry.getValue();
       List<Watch.Event> events = new java.util.ArrayList<>();
@@ -502,9 +511,12 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
           events.add(event);
         }
       }
-      if (!events.isEmpty()) {
-        entry.getKey().tell(new Watch.Batch(partitionId, subscription.lastSent, events));
-        subscription.lastSent = events.get(events.size() - 1).revision();
+      if (!events.isEmpty() || now - subscription.progressAtMillis >= PROGRESS_MILLIS) {
+        entry.getKey().tell(new Watch.Batch(partitionId, subscription.lastSent, events, revision));
+        subscription.progressAtMillis = now;
+        if (!events.isEmpty()) {
+          subscription.lastSent = events.get(events.size() - 1).revision();
+        }
       }
     }
   }

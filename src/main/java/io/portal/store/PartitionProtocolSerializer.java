@@ -153,8 +153,8 @@ public final class PartitionProtocolSerializer extends SerializerWithStringManif
       return WatchCompactedMessage.newBuilder().setPartition(compacted.partition())
           .setHistoryStart(compacted.historyStart()).build().toByteArray();
     } else if (o instanceof Watch.Gone gone) {
-      return WatchGoneMessage.newBuilder().setPartition(gone.partition()).setRevision(gone.revision()).build()
-          .toByteArray();
+      return WatchGoneMessage.newBuilder().setPartition(gone.partition()).setRevision(gone.revision())
+          .setLastSent(gone.lastSent()).build().toByteArray();
     } else if (o instanceof PartitionActor.ScanPart scan) {
       Scan.Query q = scan.query();
       return ScanCommand.newBuilder().setFrom(q.from()).setEnd(q.end()).setLimit(q.limit())
@@ -227,7 +227,7 @@ public final class PartitionProtocolSerializer extends SerializerWithStringManif
         }
         case "watch-gone" -> {
           WatchGoneMessage gone = WatchGoneMessage.parseFrom(bytes);
-          yield new Watch.Gone(gone.getPartition(), gone.getRevision());
+          yield new Watch.Gone(gone.getPartition(), gone.getRevision(), gone.getLastSent());
         }
         case "txn" -> {
           TxnCommandMessage command = TxnCommandMessage.parseFrom(bytes);

@@ -56,8 +56,11 @@ public final class Watch {
 
   /** Where a watch's events and its end go; called on the watch's own actor, one call at a time. */
   public interface Sink {
-    /** {@code partition} is followed from {@code revision} on (the watch's position there until an event comes). */
-    void started(int partition, long revision);
+    /**
+     * The watch's position in {@code partition} is {@code revision}: it starts there, or every change up to there has
+     * been looked at and the matching ones delivered (progress without events).
+     */
+    void progress(int partition, long revision);
 
     void events(List<Event> events);
 
@@ -77,15 +80,21 @@ public final class Watch {
       implements Message {
   }
 
-  /** Events after {@code previous}, the revision of the last event sent to this watcher (or where it started). */
-  public record Batch(int partition, long previous, List<Event> events) implements Message {
+  /**
+   * Events after {@code previous}, the revision of the last event sent to this watcher (or where it started); every
+   * change up to {@code upTo} has been looked at (events may be empty: progress alone).
+   */
+  public record Batch(int partition, long previous, List<Event> events, long upTo) implements Message {
   }
 
   /** The partition's history begins after {@code historyStart}, later than where the watcher asked to start. */
   public record Compacted(int partition, long historyStart) implements Message {
   }
 
-  /** The partition stopped here (it moves, or the node stops) at {@code revision}: subscribe again. */
-  public record Gone(int partition, long revision) implements Message {
+  /**
+   * The partition stopped here (it moves, or the node stops) at {@code revision}, the last event it sent this
+   * watcher being at {@code lastSent}: subscribe again.
+   */
+  public record Gone(int partition, long revision, long lastSent) implements Message {
   }
 }

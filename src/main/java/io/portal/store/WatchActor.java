@@ -38,8 +38,13 @@ public final class WatchActor extends AbstractBehavior<Watch.Message> {
   private final Watch.Sink sink;
   private final IntFunction<RecipientRef<PartitionActor.Command>> partitionRef;
   private final TimerScheduler<Watch.Message> timers;
-  /** Per partition followed: the revision of the last event delivered (or where it started). */
+  /**
+   * Per partition followed: the revision of the last event delivered (or where the subscription started), which the
+   * partition's next batch must follow on from.
+   */
   private final Map<Integer, Long> delivered = new HashMap<>();
+  /** Per partition followed: the revision up to which every change has been looked at; where to subscribe again. */
+  private final Map<Integer, Long> position = new HashMap<>();
   /** The partition actors that confirmed a subscription, to notice them stop. */
   private final Map<ActorRef<PartitionActor.Command>, Integer> following = new HashMap<>();
 
@@ -75,6 +80,7 @@ public final class WatchActor extends AbstractBehavior<Watch.Message> {
     partitionRef.apply(partition).tell(new PartitionActor.Subscribe(spec, after, getContext().getSelf()));
     if (after >= 0) {
       delivered.put(partition, after);
+      position.put(partition, after);
     }
   }
 
@@ -84,9 +90,14 @@ public final class WatchActor extends AbstractBehavior<Watch.Message> {
         .onMessage(Watch.Subscribed.class, this::onSubscribed)
         .onMessage(Watch.Batch.class, this::onBatch)
         .onMessage(Watch.Compacted.class, this::onCompacted)
-        .onMessage(Watch.Gone.class, gone -> later(gone.partition()))
+        .onMessage(Watch.Gone.class, gone -> {
+          if (delivered.containsKey(gone.partition()) && gone.lastSent() == delivered.get(gone.partition())) {
+            advance(gone.partition(), gone.revision()); // everything it had was delivered
+          }
+          return later(gone.partition());
+        })
         .onMessage(Resubscribe.class, again -> {
-          subscribe(again.partition(), delivered.getOrDefault(again.partition(), -1L));
+          subscribe(again.partition(), position.getOrDefault(again.partition(), -1L));
           return this;
         })
         .onSignal(Terminated.class, terminated -> {
@@ -104,7 +115,7 @@ public final class WatchActor extends AbstractBehavior<Watch.Message> {
     Long known = delivered.get(subscribed.partition());
     if (known == null) {
       delivered.put(subscribed.partition(), subscribed.revision());
-      sink.started(subscribed.partition(), subscribed.revision());
+      advance(subscribed.partition(), subscribed.revision());
     }
     following.values().removeIf(p -> p == subscribed.partition());
     following.put(subscribed.partitionRef(), subscribed.partition());
@@ -123,16 +134,26 @@ public final class WatchActor extends AbstractBehavior<Watch.Message> {
     List<Watch.Event> events = batch.events();
     if (!events.isEmpty()) {
       delivered.put(batch.partition(), events.get(events.size() - 1).revision());
+      position.put(batch.partition(), events.get(events.size() - 1).revision());
       sink.events(events);
     }
+    advance(batch.partition(), batch.upTo());
     return this;
+  }
+
+  /** Every change of {@code partition} up to {@code revision} has been looked at: the position moves there. */
+  private void advance(int partition, long revision) {
+    if (revision > position.getOrDefault(partition, -1L)) {
+      position.put(partition, revision);
+      sink.progress(partition, revision);
+    }
   }
 
   private Behavior<Watch.Message> onCompacted(Watch.Compacted compacted) {
     sink.ended(true, "partition " + compacted.partition() + " keeps changes after revision "
         + compacted.historyStart() + " only, and the watch needs them from revision "
-        + (delivered.getOrDefault(compacted.partition(), -1L) + 1) + " on: read the keys again and watch from now",
-        Map.copyOf(delivered));
+        + (position.getOrDefault(compacted.partition(), -1L) + 1) + " on: read the keys again and watch from now",
+        Map.copyOf(position));
     return Behaviors.stopped();
   }
 

@@ -21,7 +21,7 @@ final class WatchMessages {
 
   static WatchBatchMessage batch(Watch.Batch batch) {
     WatchBatchMessage.Builder builder = WatchBatchMessage.newBuilder().setPartition(batch.partition())
-        .setPrevious(batch.previous());
+        .setPrevious(batch.previous()).setUpTo(batch.upTo());
     for (Watch.Event e : batch.events()) {
       builder.addEvents(WatchEventMessage.newBuilder().setKind(e.kind().ordinal()).setKey(e.key()).setValue(e.value())
           .setVersion(e.version()).setExpiresAtMillis(e.expiresAtMillis()).setPartition(e.partition())
@@ -36,6 +36,6 @@ final class WatchMessages {
       events.add(new Watch.Event(Watch.Kind.values()[e.getKind()], e.getKey(), e.getValue(), e.getVersion(),
           e.getExpiresAtMillis(), e.getPartition(), e.getRevision()));
     }
-    return new Watch.Batch(message.getPartition(), message.getPrevious(), events);
+    return new Watch.Batch(message.getPartition(), message.getPrevious(), events, message.getUpTo());
   }
 }

@@ -144,7 +144,7 @@ class BenchTest {
     assertEquals(2, ops.status());
     BenchRun scanOverResp = BenchRun.of("--ops", "scan", "--protocol", "resp");
     assertEquals(2, scanOverResp.status());
-    assertTrue(scanOverResp.err().contains("--ops scan is Portal's: use --protocol portal"), scanOverResp.err());
+    assertTrue(scanOverResp.err().contains("--ops txn, --ops scan and --watchers are Portal's"), scanOverResp.err());
     int freePort;
     try (ServerSocket probe = new ServerSocket(0)) {
       freePort = probe.getLocalPort();

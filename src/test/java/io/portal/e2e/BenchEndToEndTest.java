@@ -85,4 +85,21 @@ class BenchEndToEndTest {
       assertTrue(scanned >= 300 && scanned % 10 == 0, scan.out());
     }
   }
+
+  @Test
+  void watchersCountTheEventsDeliveredToThem() {
+    try (TestServer server = new TestServer("portal.store.mode = memory")) {
+      BenchRun run = BenchRun.of("--port", String.valueOf(server.port()), "--ops", "set", "--keys", "20",
+          "--requests", "300", "--connections", "1", "--pipeline", "1", "--watchers", "3", "--warmup", "1s");
+      assertEquals(0, run.status(), run.err());
+      java.util.regex.Matcher delivered = java.util.regex.Pattern
+          .compile("watch events delivered ([\\d,]+) to 3 watchers").matcher(run.out());
+      assertTrue(delivered.find(), run.out());
+      long events = Long.parseLong(delivered.group(1).replace(",", ""));
+      long writes = (long) run.number("requests");
+      // every watcher sees every write measured, give or take those at the edges of the measured time
+      assertTrue(events >= 3 * (writes - 20) && events <= 3 * (writes + 20), events + " events for " + writes
+          + " writes:\n" + run.out());
+    }
+  }
 }
