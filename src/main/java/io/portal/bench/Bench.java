@@ -190,7 +190,9 @@ public final class Bench implements Callable<Integer> {
 
               @Override
               public void onCanceled(io.portal.protocol.v1.WatchCanceled canceled) {
-                errors.computeIfAbsent(canceled.getCode(), c -> new LongAdder()).increment();
+                if (measuring) { // not when the run closes the watchers
+                  errors.computeIfAbsent(canceled.getCode(), c -> new LongAdder()).increment();
+                }
               }
             });
       }

@@ -70,6 +70,8 @@ public record StoreSettings(
         positiveDuration(config, "portal.store.recovery-timeout"),
         positiveDuration(config, "portal.store.wake-interval"),
         intIn(config, "portal.watch.history-changes", 1, Integer.MAX_VALUE),
-        positiveBytes(config, "portal.watch.history-bytes"));
+        "auto".equals(config.getValue("portal.watch.history-bytes").unwrapped().toString())
+            ? Math.max(64 * 1024, maxHeapBytes / 64 / intIn(config, "portal.store.partitions", 1, 65536))
+            : positiveBytes(config, "portal.watch.history-bytes"));
   }
 }

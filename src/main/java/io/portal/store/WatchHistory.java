@@ -7,13 +7,17 @@ import java.util.List;
 
 /**
  * A partition's latest changes, by revision, for watchers that start from an earlier revision: at most
- * {@code maxChanges} of them and {@code maxBytes} of keys and values, the oldest forgotten first. It covers the
+ * {@code maxChanges} of them and {@code maxBytes} of heap (keys, values and {@link #ENTRY_OVERHEAD} each), the
+ * oldest forgotten first. It covers the
  * revisions after {@link #start()}. Held in memory only: after a restart or a move it starts at the recovered
  * revision. Not thread-safe: one partition actor's.
  */
 final class WatchHistory {
   private record Entry(long revision, Change change) {
   }
+
+  /** Heap an entry takes beyond its key and value: the objects that hold them (measured: about 130 bytes). */
+  static final long ENTRY_OVERHEAD = 160;
 
   private final int maxChanges;
   private final long maxBytes;
@@ -34,12 +38,16 @@ final class WatchHistory {
 
   void add(long revision, Change change) {
     entries.addLast(new Entry(revision, change));
-    bytes += change.bytes();
+    bytes += heapOf(change);
     while (!entries.isEmpty() && (entries.size() > maxChanges || bytes > maxBytes)) {
       Entry oldest = entries.pollFirst();
-      bytes -= oldest.change().bytes();
+      bytes -= heapOf(oldest.change());
       start = oldest.revision();
     }
+  }
+
+  private static long heapOf(Change change) {
+    return change.bytes() - Change.bytesOf(0, 0) + ENTRY_OVERHEAD;
   }
 
   /** The events after {@code revision} that {@code spec} matches, oldest first; {@code revision} >= {@link #start}. */
