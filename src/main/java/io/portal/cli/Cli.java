@@ -189,6 +189,12 @@ public final class Cli implements Callable<Integer> {
     }
   }
 
+  /** Says on stderr that {@code key} does not exist; the exit status for it. */
+  int notFound(String key) {
+    spec.commandLine().getErr().println("(not found) " + key);
+    return NOT_FOUND;
+  }
+
   @FunctionalInterface
   interface ClientAction {
     int run(PortalClient client);
@@ -300,8 +306,7 @@ public final class Cli implements Callable<Integer> {
       return parent.withClient(client -> {
         Optional<Entry> entry = client.get(utf8(key));
         if (entry.isEmpty()) {
-          parent.spec.commandLine().getErr().println("(not found) " + key);
-          return NOT_FOUND;
+          return parent.notFound(key);
         }
         if (raw) {
           parent.spec.commandLine().getOut().flush();
@@ -343,8 +348,7 @@ public final class Cli implements Callable<Integer> {
           : java.util.OptionalLong.of(ifVersion);
       return parent.withClient(client -> {
         if (!client.delete(utf8(key), expected)) {
-          parent.spec.commandLine().getErr().println("(not found) " + key);
-          return NOT_FOUND;
+          return parent.notFound(key);
         }
         parent.spec.commandLine().getOut().println("deleted");
         return OK;

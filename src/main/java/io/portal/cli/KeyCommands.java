@@ -114,8 +114,7 @@ final class KeyCommands {
       return cli.withClient(client -> {
         Optional<Entry> entry = client.get(Cli.utf8(key));
         if (entry.isEmpty()) {
-          cli.spec.commandLine().getErr().println("(not found) " + key);
-          return Cli.NOT_FOUND;
+          return cli.notFound(key);
         }
         PrintWriter out = cli.spec.commandLine().getOut();
         if (entry.get().expiresAtMillis() == 0) {
@@ -179,8 +178,7 @@ final class KeyCommands {
     return cli.withClient(client -> {
       ExpireResponse response = client.expire(Cli.utf8(key), ttlMillis, expected);
       if (!response.getFound()) {
-        cli.spec.commandLine().getErr().println("(not found) " + key);
-        return Cli.NOT_FOUND;
+        return cli.notFound(key);
       }
       cli.spec.commandLine().getOut().println(ttlMillis == 0 ? "OK no expiry"
           : "OK expires " + Instant.ofEpochMilli(response.getExpiresAtMillis()));
