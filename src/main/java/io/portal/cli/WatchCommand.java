@@ -36,6 +36,10 @@ final class WatchCommand implements Callable<Integer> {
       + "positions (as a previous watch printed them), e.g. 3:120,17:98")
   List<String> after = List.of();
 
+  @Option(names = "--after-version", paramLabel = "N", description = "with KEY: start after the change that gave "
+      + "the key version N")
+  Long afterVersion;
+
   @Option(names = {"-v", "--positions"}, description = "add each event's partition:revision")
   boolean positions;
 
@@ -55,6 +59,9 @@ final class WatchCommand implements Callable<Integer> {
     }
     WatchRequest.Builder request = WatchRequest.newBuilder()
         .setKey(Cli.utf8(prefix != null ? prefix : key)).setPrefix(prefix != null);
+    if (afterVersion != null) {
+      request.setAfterVersion(afterVersion);
+    }
     for (String position : after) {
       String[] parts = position.split(":");
       if (parts.length != 2 || !parts[0].matches("\\d+") || !parts[1].matches("\\d+")) {

@@ -92,6 +92,9 @@ final class ClientConnection extends NioConnection<MessageLite> {
   /** The connection is gone: every open watch ends, UNAVAILABLE, with the positions it reached. */
   @Override
   protected void onClosed(Throwable reason) {
+    if (watches == null) {
+      return; // closed while NioConnection's constructor ran, before this class's fields were set
+    }
     for (java.util.Map.Entry<Long, Pushed> entry : watches.entrySet()) {
       if (watches.remove(entry.getKey()) != null) {
         entry.getValue().canceled(WatchCanceled.newBuilder().setWatchId(entry.getKey())

@@ -77,6 +77,11 @@ final class EventLoop implements Runnable {
     toFlush.add(connection);
   }
 
+  private static void report(Throwable e) {
+    Thread current = Thread.currentThread();
+    current.getUncaughtExceptionHandler().uncaughtException(current, e);
+  }
+
   @Override
   public void run() {
     while (true) {
@@ -87,15 +92,24 @@ final class EventLoop implements Runnable {
       }
       Runnable task;
       while ((task = tasks.poll()) != null) {
-        task.run();
+        try {
+          task.run();
+        } catch (RuntimeException | Error e) {
+          report(e); // the loop serves every connection of the JVM: one failure must not stop it
+        }
       }
       for (SelectionKey key : selector.selectedKeys()) {
         NioConnection<?> connection = (NioConnection<?>) key.attachment();
-        if (key.isValid() && key.isWritable()) {
-          connection.onWritable();
-        }
-        if (key.isValid() && key.isReadable()) {
-          connection.onReadable();
+        try {
+          if (key.isValid() && key.isWritable()) {
+            connection.onWritable();
+          }
+          if (key.isValid() && key.isReadable()) {
+            connection.onReadable();
+          }
+        } catch (RuntimeException | Error e) {
+          report(e);
+          connection.close(new java.io.IOException("the client failed while handling this connection: " + e, e));
         }
       }
       selector.selectedKeys().clear();

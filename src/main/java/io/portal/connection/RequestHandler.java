@@ -349,12 +349,17 @@ public final class RequestHandler {
     Optional<String> invalid = request.getPrefix() ? (request.getKey().size() > maxKeyBytes
         ? Optional.of("prefix of " + request.getKey().size() + " bytes exceeds the largest key, " + maxKeyBytes)
         : Optional.empty()) : Validation.checkKey(request.getKey(), maxKeyBytes);
+    if (invalid.isEmpty() && request.getAfterVersion() != 0 && (request.getPrefix() || request.getAfterCount() > 0
+        || request.getAfterVersion() < 0)) {
+      invalid = Optional.of("after_version " + request.getAfterVersion() + " resumes a key watch by the key's "
+          + "version: positive, without prefix or after");
+    }
     if (invalid.isPresent()) {
       return done(ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, invalid.get()));
     }
     Supplier<CompletionStage<MessageLite>> open = () -> {
       Optional<String> refused = session.watches().open(request.getWatchId(),
-          new Watch.Spec(request.getKey(), request.getPrefix(), request.getAfterMap()));
+          new Watch.Spec(request.getKey(), request.getPrefix(), request.getAfterMap(), request.getAfterVersion()));
       return done(refused.isPresent() ? ErrorMapper.error(id, ErrorCode.INVALID_ARGUMENT, refused.get())
           : WatchResponse.newBuilder().setRequestId(id).setWatchId(request.getWatchId()).build());
     };

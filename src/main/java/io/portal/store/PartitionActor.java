@@ -473,6 +473,17 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     long current = durable.revision();
     long after = subscribe.after() < 0 ? current : subscribe.after();
     ActorRef<Watch.Message> subscriber = subscribe.subscriber();
+    Watch.Spec spec = subscribe.spec();
+    if (subscribe.after() < 0 && spec.afterVersion() > 0 && !spec.prefix()) {
+      // after the change that made the key's version: found in the history, or the key is still at that version
+      long found = history.revisionOf(spec.key(), spec.afterVersion());
+      Entry now = durable.raw(spec.key());
+      after = found >= 0 ? found : now != null && now.version() == spec.afterVersion() ? current : -1;
+      if (after < 0) {
+        subscriber.tell(new Watch.Compacted(partitionId, history.start()));
+        return this;
+      }
+    }
     if (after < history.start() || after > current) {
       subscriber.tell(new Watch.Compacted(partitionId, history.start()));
       return this;

@@ -17,11 +17,16 @@ public final class Watch {
 
   /**
    * A key ({@code prefix} false) or every key starting with {@code key}; {@code after}: per partition, the revision
-   * after which to start (a resumed watch), the partitions not named starting now.
+   * after which to start (a resumed watch), the partitions not named starting now; {@code afterVersion} > 0 (a key
+   * watch): start after the change that gave the key that version.
    */
-  public record Spec(ByteString key, boolean prefix, Map<Integer, Long> after) {
+  public record Spec(ByteString key, boolean prefix, Map<Integer, Long> after, long afterVersion) {
     public Spec {
       after = Map.copyOf(after);
+    }
+
+    public Spec(ByteString key, boolean prefix, Map<Integer, Long> after) {
+      this(key, prefix, after, 0);
     }
 
     boolean matches(ByteString candidate) {

@@ -50,6 +50,19 @@ final class WatchHistory {
     return change.bytes() - Change.bytesOf(0, 0) + ENTRY_OVERHEAD;
   }
 
+  /**
+   * The revision of the latest change in the history that gave {@code key} {@code version}; -1 when there is none.
+   */
+  long revisionOf(com.google.protobuf.ByteString key, long version) {
+    for (Iterator<Entry> it = entries.descendingIterator(); it.hasNext(); ) {
+      Entry entry = it.next();
+      if (entry.change() instanceof Change.Put put && put.key().equals(key) && put.version() == version) {
+        return entry.revision();
+      }
+    }
+    return -1;
+  }
+
   /** The events after {@code revision} that {@code spec} matches, oldest first; {@code revision} >= {@link #start}. */
   List<Watch.Event> after(long revision, Watch.Spec spec, int partition) {
     List<Watch.Event> events = new ArrayList<>();

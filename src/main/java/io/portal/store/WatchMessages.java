@@ -12,11 +12,12 @@ final class WatchMessages {
   }
 
   static WatchSpecMessage spec(Watch.Spec spec) {
-    return WatchSpecMessage.newBuilder().setKey(spec.key()).setPrefix(spec.prefix()).putAllAfter(spec.after()).build();
+    return WatchSpecMessage.newBuilder().setKey(spec.key()).setPrefix(spec.prefix()).putAllAfter(spec.after())
+        .setAfterVersion(spec.afterVersion()).build();
   }
 
   static Watch.Spec spec(WatchSpecMessage message) {
-    return new Watch.Spec(message.getKey(), message.getPrefix(), message.getAfterMap());
+    return new Watch.Spec(message.getKey(), message.getPrefix(), message.getAfterMap(), message.getAfterVersion());
   }
 
   static WatchBatchMessage batch(Watch.Batch batch) {

@@ -173,6 +173,33 @@ class WatchEndToEndTest {
     }
   }
 
+  @Test
+  void aKeyWatchStartsAfterAVersionOfTheKey() throws Exception {
+    try (TestServer server = new TestServer("portal.store.mode = memory");
+        PortalClient client = PortalClient.connect("127.0.0.1", server.port())) {
+      for (int v = 1; v <= 3; v++) {
+        client.set("kv", "v" + v);
+      }
+      Collector fromOne = new Collector();
+      client.watch(WatchRequest.newBuilder().setKey(utf8("kv")).setAfterVersion(1), fromOne);
+      fromOne.awaitCount(2);
+      assertEquals(List.of("PUT kv v2 v2", "PUT kv v3 v3"), fromOne.described());
+      Collector fromThree = new Collector();
+      client.watch(WatchRequest.newBuilder().setKey(utf8("kv")).setAfterVersion(3), fromThree);
+      client.set("kv", "v4");
+      fromThree.awaitCount(1);
+      fromOne.awaitCount(3);
+      assertEquals(List.of("PUT kv v4 v4"), fromThree.described());
+      Collector unknown = new Collector();
+      client.watch(WatchRequest.newBuilder().setKey(utf8("kv")).setAfterVersion(9), unknown);
+      assertEquals(ErrorCode.COMPACTED, unknown.canceled.get(20, TimeUnit.SECONDS).getCode());
+      io.portal.client.PortalException prefixed = org.junit.jupiter.api.Assertions.assertThrows(
+          io.portal.client.PortalException.class, () -> client.watch(WatchRequest.newBuilder().setKey(utf8("k"))
+              .setPrefix(true).setAfterVersion(2), new Collector()));
+      assertEquals(ErrorCode.INVALID_ARGUMENT, prefixed.code());
+    }
+  }
+
   private static void awaitPositions(PortalClient.Watch watch, int partitions) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (watch.positions().size() < partitions && System.nanoTime() < deadline) {
