@@ -71,6 +71,9 @@ public final class PortalServer {
    */
   public static CompletionStage<PortalServer> start(ActorSystem<SpawnProtocol.Command> system,
       ServerSettings settings) {
+    // the metrics registry first: the journal registers its meters as it opens, and Micrometer warns about meters
+    // registered before a registry is added (their earlier recordings would be lost)
+    PortalMetrics.registry();
     StoreSettings storeSettings = settings.store();
     Config config = system.settings().config();
     requireSharedJournalForMultiNode(config, storeSettings);

@@ -46,6 +46,9 @@ class PackagedJarIT {
           .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[+-]\\d\\d:\\d\\d) INFO .*"),
           server.linesMatching(Pattern.compile("ready on")).get(0));
       assertEquals(List.of(), server.linesMatching(Pattern.compile("No seed-nodes configured|SBR started")));
+      // and nothing at WARN or ERROR in a plain start (Micrometer warned once about meters the journal registered
+      // before the registry was added)
+      assertEquals(List.of(), server.linesMatching(Pattern.compile("^\\S+ (WARN|ERROR) ")));
       // the default journal is RocksDB, its native library loaded from the shaded jar
       server.await(Pattern.compile("\\d+ partitions recovered in \\d+ ms \\(RocksDB journal in "
           + Pattern.quote(dataDir.resolve("journal").toString()) + "\\)"), 10);
