@@ -570,12 +570,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
 
   /** A frame the server sends on its own (a watch's), straight to the outbound buffer, counted in the account. */
   private void push(MessageLite message) {
-    ByteString bytes = FrameEncoder.encode(Messages.typeOf(message), message);
-    account.add(bytes.size());
-    outbox.add(bytes);
-    if (account.held() > settings.outboundHardLimit()) {
-      overHardLimit = true;
-    }
+    outbox.add(encodeCounted(message, 0));
   }
 
   /** Admits waiting frames while the in-flight limit and the byte account allow. Returns false on the hard limit. */
@@ -655,13 +650,22 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
    * any that waited for it, to the outbound buffer in order.
    */
   private void respond(long seq, MessageLite response, long requestBytes) {
-    ByteString bytes = FrameEncoder.encode(Messages.typeOf(response), response);
-    account.add(bytes.size() - requestBytes);
+    ByteString bytes = encodeCounted(response, requestBytes);
     expectedResponseBytes = Math.max(bytes.size(), expectedResponseBytes - (expectedResponseBytes >> 3));
     sequencer.complete(seq, bytes, outbox::add);
+  }
+
+  /**
+   * {@code message} as a frame, counted in the account in place of {@code releasedBytes} (its request's), the hard
+   * limit checked right then.
+   */
+  private ByteString encodeCounted(MessageLite message, long releasedBytes) {
+    ByteString bytes = FrameEncoder.encode(Messages.typeOf(message), message);
+    account.add(bytes.size() - releasedBytes);
     if (account.held() > settings.outboundHardLimit()) {
       overHardLimit = true;
     }
+    return bytes;
   }
 
   /** Stops reading: what is in flight is answered and written, then the connection closes. */

@@ -3,6 +3,7 @@ package io.portal.connection;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.ByteString;
+import io.portal.KeyText;
 import io.portal.auth.Permissions;
 import io.portal.auth.Users;
 import io.portal.auth.proto.Grant;
@@ -217,7 +218,7 @@ public final class RequestHandler {
     return permitted(session, id, permissions -> permissions.canReadRange(start, end)
         ? scanFrom(id, request, start, end)
         : refuse(session, id, ErrorCode.PERMISSION_DENIED, "user '" + permissions.user() + "' may not read every key "
-            + "from '" + Validation.printable(start) + "' to '" + Validation.printable(end) + "': no role grants read "
+            + "from '" + KeyText.printable(start) + "' to '" + KeyText.printable(end) + "': no role grants read "
             + "access to a prefix holding that whole range"));
   }
 
@@ -436,7 +437,7 @@ public final class RequestHandler {
   private CompletionStage<MessageLite> denied(Session session, long id, Permissions permissions, ByteString key,
       boolean write) {
     return refuse(session, id, ErrorCode.PERMISSION_DENIED, "user '" + permissions.user() + "' may not "
-        + (write ? "write" : "read") + " key '" + Validation.printable(key) + "': its roles grant "
+        + (write ? "write" : "read") + " key '" + KeyText.printable(key) + "': its roles grant "
         + (write ? "write" : "read") + " access to no prefix of it");
   }
 

@@ -67,24 +67,25 @@ final class TxnRequests {
           Validation.checkSet(op.getSet(), maxKeyBytes).ifPresent(message -> {
             throw new IllegalArgumentException(where + ": " + message);
           });
-          if (op.getSet().hasExpectedVersion()) {
-            throw new IllegalArgumentException(where + ": expected_version has no place in a transaction's op; "
-                + "use a compare");
-          }
+          refuseExpectedVersion(op.getSet().hasExpectedVersion(), where);
           result.add(new Txn.Put(op.getSet().getKey(), op.getSet().getValue(), op.getSet().getTtlMillis()));
         }
         case DELETE -> {
           checkKey(op.getDelete().getKey(), maxKeyBytes, where);
-          if (op.getDelete().hasExpectedVersion()) {
-            throw new IllegalArgumentException(where + ": expected_version has no place in a transaction's op; "
-                + "use a compare");
-          }
+          refuseExpectedVersion(op.getDelete().hasExpectedVersion(), where);
           result.add(new Txn.Delete(op.getDelete().getKey()));
         }
         case OP_NOT_SET -> throw new IllegalArgumentException(where + " is empty");
       }
     }
     return result;
+  }
+
+  private static void refuseExpectedVersion(boolean present, String where) {
+    if (present) {
+      throw new IllegalArgumentException(where + ": expected_version has no place in a transaction's op; use a "
+          + "compare");
+    }
   }
 
   private static void checkKey(ByteString key, int maxKeyBytes, String where) {

@@ -102,8 +102,4 @@ final class Validation {
     return expected < 0 ? Optional.of("expected_version " + expected + " is negative") : Optional.empty();
   }
 
-  /** {@code key} for a message: UTF-8 text with anything unprintable as '?', at most 64 characters. */
-  static String printable(ByteString key) {
-    return io.portal.KeyText.printable(key);
-  }
 }

@@ -133,12 +133,12 @@ public final class PartitionState {
         continue;
       }
       ByteString value = query.keysOnly() ? ByteString.EMPTY : entry.value();
-      long size = next._1().size() + value.size();
-      if (items.size() == query.limit() || (!items.isEmpty() && bytes + size > query.maxBytes())) {
+      Scan.Item item = new Scan.Item(next._1(), new Versioned(value, entry.version(), entry.expiresAtMillis()));
+      if (query.full(items.size(), bytes, item.bytes())) {
         return new Scan.Part(items, true);
       }
-      items.add(new Scan.Item(next._1(), new Versioned(value, entry.version(), entry.expiresAtMillis())));
-      bytes += size;
+      items.add(item);
+      bytes += item.bytes();
     }
     return new Scan.Part(items, false);
   }

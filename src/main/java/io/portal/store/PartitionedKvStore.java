@@ -91,16 +91,19 @@ public final class PartitionedKvStore implements KvStore {
 
   @Override
   public CompletionStage<Long> set(Write.Set write) {
-    return admitted(write.key().size() + write.value().size(), () -> ask("set", write.key(),
-        (ActorRef<PartitionActor.WriteReply> replyTo) -> new PartitionActor.Apply(write, replyTo))
-        .thenApply(reply -> outcome(reply).version()));
+    return apply("set", write, write.key().size() + write.value().size()).thenApply(Outcome::version);
   }
 
   @Override
   public CompletionStage<Long> expire(Write.Expire write) {
-    return admitted(write.key().size(), () -> ask("expire", write.key(),
+    return apply("expire", write, write.key().size()).thenApply(Outcome::version);
+  }
+
+  /** Sends {@code write} to its partition, counting {@code bytes} against the write budget until it is answered. */
+  private CompletionStage<Outcome> apply(String operation, Write write, long bytes) {
+    return admitted(bytes, () -> ask(operation, write.key(),
         (ActorRef<PartitionActor.WriteReply> replyTo) -> new PartitionActor.Apply(write, replyTo))
-        .thenApply(reply -> outcome(reply).version()));
+        .thenApply(PartitionedKvStore::outcome));
   }
 
   @Override
@@ -139,9 +142,7 @@ public final class PartitionedKvStore implements KvStore {
 
   @Override
   public CompletionStage<Boolean> delete(Write.Delete write) {
-    return admitted(write.key().size(), () -> ask("delete", write.key(),
-        (ActorRef<PartitionActor.WriteReply> replyTo) -> new PartitionActor.Apply(write, replyTo))
-        .thenApply(reply -> outcome(reply).deleted()));
+    return apply("delete", write, write.key().size()).thenApply(Outcome::deleted);
   }
 
   @Override

@@ -26,6 +26,11 @@ public final class Scan {
       }
     }
 
+    /** True when a page (or a partition's part) of {@code count} items and {@code bytes} has no room for the next. */
+    boolean full(int count, long bytes, long nextBytes) {
+      return count == limit || (count > 0 && bytes + nextBytes > maxBytes);
+    }
+
     boolean beforeEnd(ByteString key) {
       return end.isEmpty() || KeyOrder.compare(key, end) < 0;
     }
@@ -82,7 +87,7 @@ public final class Scan {
       if (cutoff != null && KeyOrder.compare(next.key(), cutoff) > 0) {
         break;
       }
-      if (page.size() == query.limit() || (!page.isEmpty() && bytes + next.bytes() > query.maxBytes())) {
+      if (query.full(page.size(), bytes, next.bytes())) {
         cut = true;
         break;
       }
